@@ -32,6 +32,7 @@ MAX_ENTRIES = 500_000
 MAX_MEMBER_SIZE = 512 * 1024 * 1024  # inflated bytes of one member
 MAX_RATIO = 200  # inflated/compressed, above which a large member is a bomb
 RATIO_FLOOR = 16 * 1024 * 1024  # members smaller than this are never judged by ratio
+MAX_TOTAL = 2 * 1024 * 1024 * 1024  # inflated bytes read from one archive
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class ZipArchive:
         self.members: dict[str, ZipMember] = {}
         self.duplicates: list[str] = []
         self.prefix_bytes = 0
+        self._budget = MAX_TOTAL
         self.central_directory_offset = 0  # where the central directory starts in the buffer
         self._read_directory()
 
@@ -141,7 +143,12 @@ class ZipArchive:
         return name in self.members
 
     def read(self, name: str, limit: int = MAX_MEMBER_SIZE) -> bytes:
-        """The inflated bytes of member ``name``, refusing more than ``limit`` bytes."""
+        """The inflated bytes of member ``name``, refusing more than ``limit`` bytes.
+
+        Inflation stops at the size the central directory declares, so a member that lies about
+        its size cannot make us inflate more than it claimed; the archive as a whole may inflate at
+        most ``MAX_TOTAL`` bytes however many members are read.
+        """
         m = self.members[name]
         start = self._data_start(m)
         end = start + m.compressed_size
@@ -149,24 +156,25 @@ class ZipArchive:
             raise MalformedInput(f"member {name!r} is truncated", self.label)
         if m.size > limit:
             raise UnsafeInput(f"member {name!r} declares {m.size} bytes (limit {limit})", self.label)
+        if m.size > RATIO_FLOOR and m.size > MAX_RATIO * max(1, m.compressed_size):
+            raise UnsafeInput(f"member {name!r} has compression ratio {m.size // max(1, m.compressed_size)}:1 "
+                              "(zip bomb?)", self.label)
+        if m.size > self._budget:
+            raise UnsafeInput(f"archive inflates past {MAX_TOTAL} bytes (zip bomb?)", self.label)
+        self._budget -= m.size
         raw = self._buf[start:end]
         if m.method == 0 or (m.method != 8 and m.compressed_size == m.size):
             return bytes(raw)
         if m.method != 8:
             raise MalformedInput(f"member {name!r} uses unsupported compression {m.method}", self.label)
-        return self._inflate(name, raw, limit)
-
-    def _inflate(self, name: str, raw: bytes, limit: int) -> bytes:
         d = zlib.decompressobj(-15)
         try:
-            out = d.decompress(raw, limit + 1)
+            out = d.decompress(raw, m.size + 1)
         except zlib.error as exc:
             raise MalformedInput(f"member {name!r} does not inflate ({exc})", self.label) from None
-        if len(out) > limit or d.unconsumed_tail:
-            raise UnsafeInput(f"member {name!r} inflates past {limit} bytes (zip bomb?)", self.label)
-        if len(out) > RATIO_FLOOR and len(out) > MAX_RATIO * max(1, len(raw)):
-            raise UnsafeInput(f"member {name!r} has compression ratio {len(out) // max(1, len(raw))}:1 "
-                              "(zip bomb?)", self.label)
+        if len(out) > m.size or d.unconsumed_tail:
+            raise UnsafeInput(f"member {name!r} inflates past its declared {m.size} bytes (zip bomb?)",
+                              self.label)
         return out
 
     def _data_start(self, m: ZipMember) -> int:

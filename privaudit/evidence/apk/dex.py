@@ -76,6 +76,7 @@ class Dex:
         self.label = label
         self._strings: dict[int, str] = {}
         self._codes: list[_Code] | None = None
+        self._by_class: dict[int, list[_Code]] = {}
         self._code_starts: list[int] = []
         d = data
         if len(d) < 0x70 or d[:4] != b"dex\n":
@@ -230,53 +231,124 @@ class Dex:
         methods, fields = set(methods), set(fields)
         if not methods and not fields:
             return []
-        found: list[tuple[int, int, str]] = []  # (offset, target, kind)
-        for kind, ops, wanted in (("method", INVOKE_OPS, methods), ("field", FIELD_READ_OPS, fields)):
-            if wanted:
-                found += [(pos, t, kind) for pos, t in self._candidates(ops, wanted)]
+        found = list(self._candidates(methods, fields))
         if not found:
             return []
-        by_code: dict[int, list[tuple[int, int, str]]] = {}
+        by_code: dict[int, tuple[_Code, list[tuple[int, int, str]]]] = {}
         for hit in found:
             code = self._code_at(hit[0])
             if code is not None:
-                by_code.setdefault(code, []).append(hit)
+                by_code.setdefault(code.start, (code, []))[1].append(hit)
         out: list[CallSite] = []
-        for ci, hits in by_code.items():
-            code = self._codes[ci]  # type: ignore[index]
+        for code, hits in by_code.values():
             starts, strings = self._decode(code)
             cls = self.type_name(code.class_idx)
             meth = self.method_signature(code.method_idx)
             for pos, target, kind in hits:
-                if pos in starts and self.data[pos] in (INVOKE_OPS if kind == "method" else FIELD_READ_OPS):
+                if pos in starts:
                     out.append(CallSite(target, kind, cls, meth, pos, strings))
         out.sort(key=lambda c: c.offset)
         return out
 
-    def _candidates(self, ops: bytes, wanted: set[int]) -> Iterator[tuple[int, int]]:
-        alts = b"|".join(re.escape(struct.pack("<H", w)) for w in sorted(wanted) if w <= 0xFFFF)
-        if not alts:
-            return
-        pat = re.compile(b"[" + re.escape(ops) + b"][\\x00-\\xff](?:" + alts + b")")
+    def _candidates(self, methods: set[int], fields: set[int]) -> Iterator[tuple[int, int, str]]:
+        """(offset, index, kind) of byte runs that look like a wanted invoke or field read.
+
+        One pass over the code section; a candidate must sit on a 16-bit boundary and is confirmed
+        later by decoding its method.
+        """
+        def alts(wanted: set[int]) -> bytes:
+            return b"|".join(re.escape(struct.pack("<H", w)) for w in sorted(wanted) if w <= 0xFFFF)
+
+        parts = []
+        if methods:
+            parts.append(b"(?P<m>[" + re.escape(INVOKE_OPS) + b"][\\x00-\\xff](?:" + alts(methods) + b"))")
+        if fields:
+            parts.append(b"(?P<f>[" + re.escape(FIELD_READ_OPS) + b"][\\x00-\\xff](?:" + alts(fields) + b"))")
+        pat = re.compile(b"|".join(parts))
         data = self.data
-        pos = 0x70
+        pos, stop = self._code_section()
         while True:
-            m = pat.search(data, pos)
+            m = pat.search(data, pos, stop)
             if m is None:
                 return
             start = m.start()
             pos = start + 1
             if start & 1 == 0:
-                yield start, data[start + 2] | (data[start + 3] << 8)
+                idx = data[start + 2] | (data[start + 3] << 8)
+                kind = "method" if m.lastgroup == "m" else "field"
+                if idx in (methods if kind == "method" else fields):
+                    yield start, idx, kind
 
-    def _code_at(self, pos: int) -> int | None:
+    def _code_section(self) -> tuple[int, int]:
+        """Byte range holding the code items, from the map list (the whole file if absent)."""
+        d = self.data
+        (map_off,) = struct.unpack_from("<I", d, 0x34)
+        if map_off and map_off + 4 <= len(d):
+            (n,) = struct.unpack_from("<I", d, map_off)
+            if map_off + 4 + 12 * n <= len(d):
+                items = sorted(struct.unpack_from("<HHII", d, map_off + 4 + 12 * i) for i in range(min(n, 64)))
+                offs = sorted(off for _, _, _, off in items)
+                for typ, _, _, off in items:
+                    if typ == 0x2001:  # TYPE_CODE_ITEM
+                        nxt = next((o for o in offs if o > off), len(d))
+                        return off, nxt
+        return 0x70, len(d)
+
+    def _code_at(self, pos: int) -> _Code | None:
+        """The method body containing ``pos``.
+
+        Compilers lay code items out in class order, so a binary search over the classes' first
+        method bodies finds the class after parsing a few class headers; if the layout is not in
+        class order, every class's data is indexed once instead.
+        """
         if self._codes is None:
+            hit = self._code_by_class_order(pos)
+            if hit is not None:
+                return hit
             self._index_code()
         i = bisect.bisect_right(self._code_starts, pos) - 1
         if i < 0:
             return None
         code = self._codes[i]  # type: ignore[index]
-        return i if code.start + 16 <= pos < code.end else None
+        return code if code.start + 16 <= pos < code.end else None
+
+    def _code_by_class_order(self, pos: int) -> _Code | None:
+        n = self.class_defs_size
+        lo, hi, best = 0, n, -1
+        try:
+            while lo < hi:
+                mid = (lo + hi) // 2
+                j, first = self._first_code_from(mid, hi)
+                if j < 0 or first > pos:
+                    hi = mid
+                else:
+                    best = j
+                    lo = j + 1
+            for k in (best, best - 1, best + 1):
+                if 0 <= k < n:
+                    for code in self._class_codes(k):
+                        if code.start + 16 <= pos < code.end:
+                            return code
+        except (IndexError, struct.error):
+            return None
+        return None
+
+    def _first_code_from(self, i: int, hi: int) -> tuple[int, int]:
+        """The first class at index >= i (below hi) that has a method body, and that body's offset."""
+        while i < hi:
+            codes = self._class_codes(i)
+            if codes:
+                return i, codes[0].start
+            i += 1
+        return -1, 0
+
+    def _class_codes(self, i: int) -> list[_Code]:
+        cached = self._by_class.get(i)
+        if cached is None:
+            cls, _, _, _, _, _, cd_off, _ = struct.unpack_from("<8I", self.data, self.class_defs_off + 32 * i)
+            cached = list(self._class_code(cls, cd_off)) if cd_off and cd_off < len(self.data) else []
+            self._by_class[i] = cached
+        return cached
 
     def _index_code(self) -> None:
         """Map every method body to its class and method (parses all class_data items)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 
 from privaudit.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
 
@@ -100,6 +99,8 @@ def _emit(text: str, path: str | None) -> None:
     if path is None or path == "-":
         sys.stdout.write(text)
         return
+    import tempfile
+
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError("output directory does not exist", path)

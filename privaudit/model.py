@@ -37,7 +37,7 @@ class Severity(str, Enum):
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Provenance:
     """Where a piece of evidence was read: enough for a reviewer to find it again.
 
@@ -62,7 +62,7 @@ class Provenance:
         return " ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Evidence:
     """One observation a finding rests on, rendered the same way by every report format."""
 
@@ -72,7 +72,7 @@ class Evidence:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Missing:
     """Evidence that would decide an item, and how to supply it."""
 
@@ -95,7 +95,7 @@ class Finding:
     decided_by: str = "machine"  # "machine", or a reviewer's name once review answers are merged
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Certificate:
     sha256: str
     sha1: str
@@ -118,7 +118,7 @@ class AppIdentity:
     signature_schemes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class InputRecord:
     kind: str  # apk, policy, trace, network, ui, requests, review
     path: str

@@ -8,17 +8,17 @@ and guarded by ``tests/catalog``.
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).parent
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @cache
 def load(name: str) -> dict[str, Any]:
     """The parsed catalogue ``name`` (file stem, e.g. ``"sdks"``)."""
-    with open(HERE / f"{name}.json", encoding="utf-8") as fh:
+    with open(os.path.join(HERE, f"{name}.json"), encoding="utf-8") as fh:
         return json.load(fh)
 
 

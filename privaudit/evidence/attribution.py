@@ -19,7 +19,7 @@ PLATFORM_PREFIXES = ("android.", "androidx.", "java.", "javax.", "kotlin.", "kot
                      "com.android.", "com.google.android.material.", "org.intellij.", "org.jetbrains.")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Owner:
     """``kind`` is app, sdk, library or platform; ``sdk`` is the catalogue entry for an SDK."""
 
@@ -32,7 +32,7 @@ class Owner:
         return self.sdk["id"] if self.sdk else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class SdkIndex:
     by_package: dict[str, dict[str, Any]]
     by_domain: dict[str, dict[str, Any]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -136,7 +137,7 @@ def test_annex_b_wholly_sensitive_categories_agree_with_reference() -> None:
 
 @pytest.mark.parametrize("name", REFERRING)
 def test_every_pi_types_reference_resolves(name: str) -> None:
-    path = catalog.HERE / f"{name}.json"
+    path = Path(catalog.HERE) / f"{name}.json"
     if not path.exists():
         pytest.skip(f"{path.name} not written yet")
     with open(path, encoding="utf-8") as fh:

@@ -48,7 +48,7 @@ def _widths() -> bytes:
 WIDTH = _widths()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class CallSite:
     """One use of a wanted method or field, located in the caller's bytecode."""
 

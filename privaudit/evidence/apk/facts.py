@@ -8,7 +8,7 @@ from typing import Any
 from privaudit.model import AppIdentity, Provenance
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class DeclaredPermission:
     name: str
     max_sdk: int | None
@@ -16,7 +16,7 @@ class DeclaredPermission:
     provenance: Provenance
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class ApiUse:
     """A call site (or field read) of a catalogued PI-reading API."""
 
@@ -33,7 +33,7 @@ class ApiUse:
     reflective: bool = False  # only the API's name appears as a string (reflection)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class SdkPresence:
     sdk_id: str
     name: str
@@ -45,14 +45,14 @@ class SdkPresence:
     provenance: Provenance
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class UrlRef:
     url: str
     host: str
     provenance: Provenance
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class PolicyRef:
     """Something that points at a privacy policy: a bundled document, a URL, or consent-dialog text."""
 
@@ -61,7 +61,7 @@ class PolicyRef:
     provenance: Provenance
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class PackerMatch:
     packer_id: str
     name: str

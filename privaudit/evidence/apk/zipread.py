@@ -35,7 +35,7 @@ RATIO_FLOOR = 16 * 1024 * 1024  # members smaller than this are never judged by 
 MAX_TOTAL = 2 * 1024 * 1024 * 1024  # inflated bytes read from one archive
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class ZipMember:
     name: str
     method: int

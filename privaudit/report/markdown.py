@@ -16,7 +16,7 @@ def render(report: Report, lang: str = "zh") -> str:
     out = [f"# {w['title']}", ""]
     if report.app:
         a = report.app
-        out += [f"| | |", "|---|---|", f"| {w['package']} | `{a.package}` |",
+        out += ["| | |", "|---|---|", f"| {w['package']} | `{a.package}` |",
                 f"| {w['version']} | {_cell(a.version_name)} ({_cell(a.version_code)}) |",
                 f"| minSdk / {w['target']} | {a.min_sdk} / {a.target_sdk} |", f"| {w['sha256']} | `{a.sha256}` |"]
         for c in a.certificates:
@@ -31,10 +31,10 @@ def render(report: Report, lang: str = "zh") -> str:
                    f"{_cell(summary(f, lang))} |")
     out.append("")
     for cat in catalog.categories():
-        out += [f"## {cat['id']}. {cat[lang]}", ""]
-        for f in report.findings:
-            if catalog.item(f.item)["category"] != cat["id"]:
-                continue
+        in_cat = [f for f in report.findings if catalog.item(f.item)["category"] == cat["id"]]
+        if in_cat:
+            out += [f"## {cat['id']}. {cat[lang]}", ""]
+        for f in in_cat:
             out += [f"### {f.item} {title(f.item, lang)} — {VERDICT[lang][f.verdict.value]}", "",
                     f"> {catalog.item(f.item)['zh']}", "", summary(f, lang), ""]
             if f.evidence:

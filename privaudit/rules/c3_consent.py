@@ -6,24 +6,18 @@ from privaudit.evidence import EvidenceSet
 from privaudit.model import Verdict
 from privaudit.rules import as_evidence, finding, missing, packed_note, rule
 
-# Methods the platform runs when the process starts, before any screen (and so before any consent).
-PRE_UI_METHODS = ("onCreate(", "attachBaseContext(", "<clinit>(", "<init>(")
-
-
 @rule("M191-3.1")
 def collection_before_consent(ev: EvidenceSet):
-    """3.1 from static evidence: PI-reading calls in code that runs at process start.
+    """3.1 from static evidence: PI-reading calls reachable from code that runs at process start.
 
     The Application class and content providers run before any activity, so before a consent
-    dialog can be shown. A read there is a risk; the runtime trace decides.
+    dialog can be shown. A read reachable from there (directly or through an SDK's init) is a
+    risk; the runtime trace decides.
     """
     if ev.static is None or ev.traces or ev.network:
         return None
     st = ev.static
-    startup = {c for c in [st.application_class] if c}
-    startup |= {c["name"] for c in st.components if c["kind"] == "provider"}
-    early = [u for u in st.api_uses
-             if not u.reflective and u.caller_class in startup and u.caller_method.startswith(PRE_UI_METHODS)]
+    early = [u for u in st.api_uses if u.startup_path]
     packed = packed_note(ev)
     if early:
         return finding(
@@ -33,8 +27,8 @@ def collection_before_consent(ev: EvidenceSet):
             f"{len(early)} PI read(s) in code that runs at process start (Application or ContentProvider "
             "initialisation), before any screen or consent dialog: likely collection before consent. "
             "Runtime evidence confirms.",
-            evidence=[as_evidence(u, "api_call", f"{u.api} ← {u.caller_class}.{u.caller_method.split('(')[0]}",
-                                  pi_types=list(u.pi_types), owner=u.owner) for u in early],
+            evidence=[as_evidence(u, "api_call", " → ".join(u.startup_path), pi_types=list(u.pi_types),
+                                  owner=u.owner, call_path=list(u.startup_path)) for u in early],
             needs=missing(["R", "N"]),
         )
     why = packed or ("静态分析无法确定调用时机", "static analysis cannot tell when calls happen")

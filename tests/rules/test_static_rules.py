@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from conftest import REPO
 
 from privaudit.audit import resolve_app_type
@@ -54,16 +52,21 @@ def test_2_1_lists_what_the_policy_must_declare():
     assert kinds == {"sdk", "api_call"}
 
 
-def test_3_1_reads_in_application_startup_are_risk():
-    st = collect(DEMO)
-    # Pretend the SDK class is the Application class: its init runs at process start.
-    st.application_class = "com.umeng.commonsdk.UMConfigure"
-    st.api_uses = [dataclasses.replace(u, caller_method="onCreate()V") if u.owner_kind == "sdk" else u
-                   for u in st.api_uses]
-    (f,) = evaluate(EvidenceSet(static=st), ["M191-3.1"])
+def test_3_1_sdk_init_called_at_process_start_is_risk():
+    """The demo's Application.onCreate calls UMConfigure.init, which reads the IMSI and MAC."""
+    f = one(DEMO, "M191-3.1")
     assert f.verdict is Verdict.RISK
+    paths = [e.data["call_path"] for e in f.evidence]
+    assert ["com.example.privdemo.DemoApplication.onCreate", "com.umeng.commonsdk.UMConfigure.init",
+            "android.telephony.TelephonyManager.getSubscriberId"] in paths
     assert all(e.data["owner"] == "友盟基础组件库 SDK" for e in f.evidence)
-    assert one(DEMO, "M191-3.1").verdict is Verdict.UNDETERMINED
+    # MainActivity's own IMEI read happens in an activity, not at process start
+    assert not any("MainActivity" in " ".join(p) for p in paths)
+
+
+def test_3_1_without_startup_reads_needs_runtime_evidence():
+    f = one(str(FIX / "multidex.apk"), "M191-3.1")
+    assert f.verdict is Verdict.UNDETERMINED and {m.kind for m in f.missing} >= {"R", "N"}
 
 
 def test_4_1_needs_app_type():

@@ -97,13 +97,18 @@ def collect(path: str) -> StaticEvidence:
     t = time.perf_counter()
     app_packages = _app_packages(manifest)
     class_names: list[tuple[str, str]] = []  # (class in dot form, dex entry)
+    dexes: list[Dex] = []
     for m in modules:
         for entry in _dex_entries(m):
             ev.dex_entries.append(_entry(m, entry))
             dex = Dex(m.archive.read(entry), _entry(m, entry))
+            dexes.append(dex)
             _scan_dex(ev, dex, _entry(m, entry), app_packages, class_names)
     ev.class_count = len(class_names)
     timings["dex"] = time.perf_counter() - t
+    t = time.perf_counter()
+    _mark_startup_reads(ev, dexes)
+    timings["startup_calls"] = time.perf_counter() - t
 
     t = time.perf_counter()
     ev.sdks = _sdk_presence(ev, class_names)
@@ -301,6 +306,60 @@ def _host(url: str) -> str:
     if host.startswith("["):
         return host.split("]")[0] + "]"
     return host.split(":")[0].lower()
+
+
+# -- what runs at process start ------------------------------------------------------------
+
+STARTUP_METHODS = ("onCreate(", "attachBaseContext(", "<init>(", "<clinit>(")
+MAX_STARTUP_DEPTH = 4
+MAX_STARTUP_METHODS = 2000
+
+
+def _mark_startup_reads(ev: StaticEvidence, dexes: list[Dex]) -> None:
+    """Mark PI reads reachable from code the platform runs when the process starts.
+
+    The Application class and content providers are created before any activity, so before any
+    consent dialog. A breadth-first walk over direct invokes (bounded depth and size; no
+    virtual-dispatch resolution) finds the SDK initialisations they call.
+    """
+    if not ev.api_uses:
+        return
+    entries = [c for c in [ev.application_class] if c]
+    entries += [c["name"] for c in ev.components if c["kind"] == "provider"]
+    targets = {(u.caller_class, u.caller_method) for u in ev.api_uses if not u.reflective}
+    paths: dict[tuple[str, str], tuple[str, ...]] = {}
+    queue: list[tuple[str, str, tuple[str, ...]]] = []
+    for cls in entries:
+        desc = "L" + cls.replace(".", "/") + ";"
+        for dex in dexes:
+            for sig, _ in dex.methods_of(desc):
+                if sig.startswith(STARTUP_METHODS):
+                    queue.append((desc, sig, (f"{cls}.{sig.split('(')[0]}",)))
+    seen: set[tuple[str, str]] = set()
+    while queue and len(seen) < MAX_STARTUP_METHODS:
+        desc, sig, path = queue.pop(0)
+        if (desc, sig) in seen:
+            continue
+        seen.add((desc, sig))
+        cls = descriptor_to_class(desc)
+        if (cls, sig) in targets:
+            paths.setdefault((cls, sig), path)
+        if len(path) > MAX_STARTUP_DEPTH:
+            continue
+        for dex in dexes:
+            bodies = [code for s, code in dex.methods_of(desc) if s == sig]
+            for code in bodies:
+                for callee_desc, callee_sig in dex.invoked(code):
+                    if callee_desc.startswith(("Landroid/", "Ljava/", "Landroidx/", "Lkotlin/")):
+                        continue
+                    step = f"{descriptor_to_class(callee_desc)}.{callee_sig.split('(')[0]}"
+                    queue.append((callee_desc, callee_sig, path + (step,)))
+            if bodies:
+                break
+    for u in ev.api_uses:
+        path = paths.get((u.caller_class, u.caller_method))
+        if path:
+            u.startup_path = path + (u.api,)
 
 
 # -- SDKs and packers ----------------------------------------------------------------------

@@ -77,6 +77,7 @@ class Dex:
         self._strings: dict[int, str] = {}
         self._codes: list[_Code] | None = None
         self._by_class: dict[int, list[_Code]] = {}
+        self._class_index: dict[int, int] | None = None
         self._code_starts: list[int] = []
         d = data
         if len(d) < 0x70 or d[:4] != b"dex\n":
@@ -406,6 +407,36 @@ class Dex:
                 strings.append(self.string(struct.unpack_from("<I", data, pos + 2)[0]))
             pos += 2 * width[op]
         return starts, tuple(strings)
+
+    def methods_of(self, descriptor: str) -> list[tuple[str, _Code]]:
+        """(``name(params)ret``, body) of each method with code in class ``descriptor``, if defined here."""
+        if self._class_index is None:
+            self._class_index = {cls: i for i, (cls, _) in enumerate(self.class_defs())}
+        t = self.find_type(descriptor)
+        i = self._class_index.get(t, -1) if t >= 0 else -1
+        if i < 0:
+            return []
+        try:
+            return [(self.method_signature(c.method_idx), c) for c in self._class_codes(i)]
+        except (IndexError, struct.error):
+            return []
+
+    def invoked(self, code: _Code) -> list[tuple[str, str]]:
+        """(class descriptor, ``name(params)ret``) of every method one body invokes, in order."""
+        data, width = self.data, WIDTH
+        pos, end = code.start + 16, code.end
+        out: list[tuple[str, str]] = []
+        while pos + 3 < end:
+            op = data[pos]
+            if op == 0x00 and data[pos + 1]:
+                pos += 2 * _payload_units(data, pos)
+                continue
+            if op in INVOKE_OPS and op not in (0xFC, 0xFD):
+                idx = data[pos + 2] | (data[pos + 3] << 8)
+                if idx < self.method_ids_size:
+                    out.append((self.type_name(self.method_ref(idx)[0]), self.method_signature(idx)))
+            pos += 2 * width[op]
+        return out
 
     def strings_at(self, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, bytes]]:
         """(offset, bytes) of every match of ``pattern`` in the DEX (e.g. URLs in string data)."""

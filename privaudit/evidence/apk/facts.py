@@ -31,6 +31,7 @@ class ApiUse:
     sdk_id: str | None
     provenance: Provenance
     reflective: bool = False  # only the API's name appears as a string (reflection)
+    startup_path: tuple[str, ...] = ()  # calls from a process-start entry point down to this call site
 
 
 @dataclass(slots=True, eq=False)

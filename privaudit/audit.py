@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from privaudit import __version__, catalog
@@ -65,7 +65,7 @@ def audit(inputs: AuditInputs) -> Report:
     timings["total"] = round(time.perf_counter() - t0, 4)
     return Report(
         tool_version=__version__,
-        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         app=ev.static.identity if ev.static else None,
         inputs=records,
         app_type=ev.app_type["id"] if ev.app_type else None,

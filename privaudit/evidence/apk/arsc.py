@@ -52,7 +52,7 @@ def _table(data: bytes) -> tuple[int, int]:
     t, hs, size = _HDR(data, 0)
     if t != RES_TABLE_TYPE:
         raise MalformedInput(f"{WHAT}: not a resource table (chunk type 0x{t:04x})")
-    if hs < 12 or hs + 8 > n:
+    if hs < 12 or hs > n:
         raise MalformedInput(f"{WHAT}: bad table header size {hs}")
     # Like the XML reader: a declared size beyond the data or implausibly small is ignored.
     end = size if hs + 8 <= size <= n else n

@@ -60,6 +60,7 @@ MAX_STRINGS = 1_000_000
 MAX_ELEMENTS = 200_000
 MAX_DEPTH = 512
 MAX_ANOMALIES = 50
+MAX_RESYNC_CANDIDATES = 100_000  # candidate headers examined while skipping junk, per document
 
 # Res_value data types
 TYPE_NULL = 0x00
@@ -237,9 +238,7 @@ class _Anomalies(list):
         return out
 
 
-def _pool_layout(
-    data: bytes, pos: int, end: int, what: str, max_count: int | None
-) -> tuple[int, bool, int, int, int]:
+def _pool_layout(data: bytes, pos: int, end: int, what: str, max_count: int | None) -> tuple[int, bool, int, int, int]:
     """Validate a ``ResStringPool`` header at ``pos``; return (count, utf8, table, base, stop):
     the string offsets table position and the string data area ``[base, stop)``."""
     if pos + 28 > end:
@@ -321,6 +320,13 @@ class StringPool:
         return self.strings[idx] if 0 <= idx < len(self.strings) else ""
 
 
+_PLURAL = {
+    "is not NUL-terminated": "are not NUL-terminated",
+    "starts outside the string data": "start outside the string data",
+    "extends past the string data": "extend past the string data",
+}
+
+
 def _report_bad_strings(bad: list[tuple[int, str]], anomalies: _Anomalies) -> None:
     by_reason: dict[str, list[int]] = {}
     for idx, why in bad:
@@ -329,7 +335,7 @@ def _report_bad_strings(bad: list[tuple[int, str]], anomalies: _Anomalies) -> No
         if len(idxs) == 1:
             anomalies.add(f"string #{idxs[0]} {why}")
         else:
-            anomalies.add(f"{len(idxs)} strings {why.replace('is ', 'are ').replace('starts', 'start').replace('extends', 'extend')} (first #{idxs[0]})")
+            anomalies.add(f"{len(idxs)} strings {_PLURAL.get(why, why)} (first #{idxs[0]})")
 
 
 def string_at(data: bytes, pos: int, end: int, idx: int, what: str) -> str | None:
@@ -583,6 +589,32 @@ def _looks_like_node(data: bytes, q: int, end: int) -> bool:
     return False
 
 
+def _resync(data: bytes, q: int, end: int, budget: list[int]) -> int:
+    """Offset of the next plausible node header at or after ``q``, or -1. Node headers start
+    ``?? 01 10 00`` (type 0x01xx, header size 16), resource maps ``80 01 08 00``; ``find`` keeps
+    the scan in C, and ``budget`` (candidates left for the whole document) bounds the rest."""
+    last = end - 8
+    node = rmap = -2  # next match of each pattern at or after q (-1: none left)
+    while q <= last:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return -1
+        if node != -1 and node < q:
+            node = data.find(b"\x01\x10\x00", q + 1, end)
+            node = node - 1 if node > 0 else -1
+        if rmap != -1 and rmap < q:
+            rmap = data.find(b"\x80\x01\x08\x00", q, end)
+        if node < 0 and rmap < 0:
+            return -1
+        c = min(x for x in (node, rmap) if x >= 0)
+        if c > last:
+            return -1
+        if _looks_like_node(data, c, end):
+            return c
+        q = c + 1
+    return -1
+
+
 def _attr_struct(count: int) -> struct.Struct:
     st = _ATTR_STRUCTS.get(count)
     if st is None:
@@ -609,7 +641,7 @@ def parse_document(data: bytes, what: str = "binary manifest") -> Document:
     if data[:16].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
         raise MalformedInput(f"{what}: plain-text XML, not binary XML")
     rtype, rhs, rsize = _HDR(data, 0)
-    if rhs < 8 or rhs + 8 > n:
+    if rhs < 8 or rhs > n:
         raise MalformedInput(f"{what}: not binary XML (first chunk header size {rhs})")
     if rtype != RES_XML_TYPE:
         add(f"outer chunk type is 0x{rtype:04x}, not 0x0003")
@@ -639,6 +671,7 @@ def parse_document(data: bytes, what: str = "binary manifest") -> Document:
     start_unpack = _START
     android_attrs = ANDROID_ATTRS
     fmt = format_value
+    resync_budget = [MAX_RESYNC_CANDIDATES]
 
     disagree: list[str] = []
 
@@ -671,16 +704,16 @@ def parse_document(data: bytes, what: str = "binary manifest") -> Document:
                 # Packers zero the size of the final end-namespace chunk (androguard accepts it).
                 break
             if hs >= 8 and size >= hs:
+                if root_closed and not stack:
+                    add(f"truncated chunk at offset {pos} after the root element ignored")
+                    break
                 raise MalformedInput(
                     f"{what}: chunk 0x{t:04x} at offset {pos} declares {size} bytes"
                     f" but only {end - pos} remain (truncated)"
                 )
             # Not a chunk header: scan forward for the next plausible node, as androguard does.
-            q = pos + 1
-            last = end - 8
-            while q <= last and not _looks_like_node(data, q, end):
-                q += 1
-            if q > last:
+            q = _resync(data, pos + 1, end, resync_budget)
+            if q < 0:
                 if stack or root is None:
                     raise MalformedInput(f"{what}: unreadable chunk header at offset {pos} (header {hs}, size {size})")
                 add(f"unreadable data from offset {pos} to the end ignored")

@@ -15,7 +15,7 @@ from privaudit.errors import MalformedInput
 
 from .axml import Document, Element, parse_document
 
-__all__ = ["Component", "Manifest", "PermissionDecl", "parse_manifest", "COMPONENT_KINDS"]
+__all__ = ["COMPONENT_KINDS", "Component", "Manifest", "PermissionDecl", "manifest_from_document", "parse_manifest"]
 
 COMPONENT_KINDS = ("activity", "activity-alias", "service", "receiver", "provider")
 _PERMISSION_TAGS = {"uses-permission": False, "uses-permission-sdk-23": True, "uses-permission-sdk-m": True}

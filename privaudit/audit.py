@@ -98,7 +98,8 @@ def _facts(ev: EvidenceSet) -> dict[str, Any]:
             for s in st.sdks
         ],
         "api_uses": [
-            {"api": u.api, "api_id": u.api_id, "pi_types": list(u.pi_types), "caller": f"{u.caller_class}.{u.caller_method}",
+            {"api": u.api, "api_id": u.api_id, "pi_types": list(u.pi_types),
+             "caller": f"{u.caller_class}.{u.caller_method}", "startup_path": list(u.startup_path),
              "owner_kind": u.owner_kind, "owner": u.owner, "sdk_id": u.sdk_id, "entry": u.provenance.entry,
              "offset": u.provenance.offset, "reflective": u.reflective}
             for u in st.api_uses

@@ -36,7 +36,7 @@ def render(report: Report, lang: str = "zh") -> str:
                 out.append(f"          - … +{len(f.evidence) - 3}")
     wanted: dict[str, str] = {}
     for f in report.findings:
-        for m, text in zip(f.missing, needs(f, lang)):
+        for m, text in zip(f.missing, needs(f, lang), strict=True):
             wanted.setdefault(m.kind, text.split("：")[0].split(":")[0])
     if wanted:
         out.append("-" * 60)

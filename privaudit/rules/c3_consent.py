@@ -6,6 +6,7 @@ from privaudit.evidence import EvidenceSet
 from privaudit.model import Verdict
 from privaudit.rules import as_evidence, finding, missing, packed_note, rule
 
+
 @rule("M191-3.1")
 def collection_before_consent(ev: EvidenceSet):
     """3.1 from static evidence: PI-reading calls reachable from code that runs at process start.

@@ -382,7 +382,7 @@ def _sdk_presence(ev: StaticEvidence, class_names: list[tuple[str, str]]) -> lis
         rec["prefixes"].add(prefix)
         rec["count"] += 1
         rec["via"].add("code")
-    for key, value in ev.meta_data.items():
+    for key in ev.meta_data:
         sdk = idx.by_manifest_key.get(key)
         if sdk is not None:
             rec = hits.setdefault(sdk["id"], {"sdk": sdk, "prefixes": set(), "count": 0,
@@ -412,7 +412,8 @@ def _packers(ev: StaticEvidence, modules: list[_Module], class_names: list[tuple
         markers = []
         for c in p.get("classes", []):
             if c.endswith("."):
-                hit = next((k for k in classes if k.startswith(c)), None) or (app_cls if app_cls.startswith(c) else None)
+                hit = next((k for k in classes if k.startswith(c)), None)
+                hit = hit or (app_cls if app_cls.startswith(c) else None)
                 if hit:
                     markers.append(f"class {hit}")
             elif c in classes or c == app_cls:

@@ -33,10 +33,18 @@ def main() -> int:
                     callers = [c for c in callers if _loads_string(c, api["requires_string"])]
                 if callers:
                     found.add(api["id"])
-        else:
-            for f in dx.find_fields(classname=cls, fieldname=name):
-                if list(f.get_xref_read()):
-                    found.add(api["id"])
+    # androguard keeps no cross-references for fields of framework classes (Build.SERIAL, content URIs),
+    # so a user has to scan the instructions for the field reads.
+    fields = {f"{a['class']}->{a['member']}": a["id"] for a in catalog.sensitive_apis() if a["kind"] == "field"}
+    for m in dx.get_methods():
+        if m.is_external():
+            continue
+        for ins in m.get_method().get_instructions():
+            op = ins.get_name()
+            if op.startswith(("sget", "iget")):
+                target = ins.get_output().split(", ")[-1].split(" ")[0]
+                if target in fields:
+                    found.add(fields[target])
     with open(out, "w") as fh:
         json.dump(sorted(found), fh)
     return 0
@@ -47,7 +55,7 @@ def _loads_string(method_analysis, value: str) -> bool:
     if not hasattr(m, "get_instructions"):
         return False
     for ins in m.get_instructions():
-        if ins.get_name().startswith("const-string") and ins.get_output().endswith(f"'{value}'"):
+        if ins.get_name().startswith("const-string") and ins.get_output().endswith((f"'{value}'", f'"{value}"')):
             return True
     return False
 

@@ -29,10 +29,10 @@ n = sum(len(z.read(i)) for i in z.namelist() if i.startswith("classes") and i.en
 
 
 def run(cmd: list[str], timeout: float = 600) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS KiB, exit code) of one child process."""
+    """(wall seconds, peak RSS KiB, exit code) of one child process, run from the measured tree."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tempfile.gettempdir())
     try:
         _, status, usage = os.wait4(p.pid, 0)
     except KeyboardInterrupt:
@@ -54,6 +54,7 @@ def main() -> int:
     ap.add_argument("--apks", default=str(SHARED_APKS))
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--out", default=str(REPO / "docs" / "benchmarks-static.md"))
+    ap.add_argument("--code", default=str(REPO), help="privaudit source tree to measure (e.g. a worktree of a commit)")
     args = ap.parse_args()
     apks = sorted(Path(args.apks).rglob("*.apk"))
     if args.limit:
@@ -62,9 +63,14 @@ def main() -> int:
         print(f"no APKs under {args.apks}", file=sys.stderr)
         return 2
     py = sys.executable
-    privaudit = [py, "-m", "privaudit"]
+    code = Path(args.code).resolve()
+    # privaudit as a user installs it: a regular (non-editable) install of that tree in its own venv.
+    venv = Path(tempfile.mkdtemp(prefix="pa-venv-"))
+    subprocess.run([py, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-deps", str(code)], check=True)
+    privaudit = [str(venv / "bin" / "privaudit")]
     # Warm the byte-code caches once so neither tool pays compilation in the timed runs.
-    subprocess.run([py, "-m", "compileall", "-q", str(REPO / "privaudit")], check=False)
+    subprocess.run([privaudit[0], "rules"], check=False, capture_output=True)
     subprocess.run([py, "-c", "import androguard.misc"], check=False, capture_output=True)
     rows = []
     tmp = tempfile.mkdtemp(prefix="pa-bench-")
@@ -74,11 +80,13 @@ def main() -> int:
             if os.path.exists(f):
                 os.unlink(f)
         o_wall, o_rss, o_rc = run(privaudit + ["scan", str(apk), "--format", "json", "-o", ours_out])
-        a_wall, a_rss, a_rc = run([py, str(REPO / "benchmarks" / "androguard_ref.py"), str(apk), ag_out, str(REPO)])
+        a_wall, a_rss, a_rc = run([py, str(REPO / "benchmarks" / "androguard_ref.py"), str(apk), ag_out, str(code)])
         f_wall, f_rss, f_rc = run([py, "-c", FLOOR, str(apk)])
         agree = None
         if o_rc == 0 and a_rc == 0:
-            mine, theirs = ours_apis(ours_out), set(json.load(open(ag_out)))
+            mine = ours_apis(ours_out)
+            with open(ag_out) as fh:
+                theirs = set(json.load(fh))
             agree = mine == theirs
             diff = sorted(mine ^ theirs)
         else:
@@ -107,7 +115,8 @@ def write_markdown(rows: list[dict], out: str) -> None:
         "",
         f"Run: {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
         f"{len(rows)} APKs from `../shared/data/apks` (DroidBench 3.0, androguard test APKs, exodus-core apps).",
-        "Each tool is a whole process as a user runs it: `privaudit scan APK --format json` vs a script calling "
+        "Each tool is a whole process as a user runs it: `privaudit scan APK --format json` (a regular install in its "
+        "own venv) vs a script calling "
         "androguard 4.x `AnalyzeAPK` and listing the same catalogued APIs through its cross-references "
         "(`benchmarks/androguard_ref.py`); the floor is a Python process that only inflates the DEX entries.",
         "",

@@ -28,7 +28,7 @@ from privaudit.evidence.apk.facts import (
     UrlRef,
 )
 from privaudit.evidence.apk.zipread import ZipArchive
-from privaudit.evidence.attribution import class_owner, descriptor_to_class, sdk_index
+from privaudit.evidence.attribution import PLATFORM_PREFIXES, class_owner, descriptor_to_class, sdk_index
 from privaudit.model import AppIdentity, Provenance
 
 MAX_SPLIT_SIZE = 1024 * 1024 * 1024
@@ -204,12 +204,14 @@ def _dex_entries(m: _Module) -> list[str]:
 
 
 def _app_packages(manifest: Any) -> tuple[str, ...]:
+    """The app's own packages: the manifest package, and those of its Application class and launcher
+    activities (code often lives outside the manifest package), unless an SDK owns them."""
     pkgs = [manifest.package or ""]
-    if manifest.application_class and "." in manifest.application_class:
-        app_pkg = manifest.application_class.rsplit(".", 1)[0]
-        if not sdk_index().sdk_for_class(manifest.application_class):
-            pkgs.append(app_pkg)
-    return tuple(p for p in pkgs if p)
+    classes = [manifest.application_class or ""] + list(manifest.launcher_activities)
+    for cls in classes:
+        if "." in cls and not sdk_index().sdk_for_class(cls) and not cls.startswith(PLATFORM_PREFIXES):
+            pkgs.append(cls.rsplit(".", 1)[0])
+    return tuple(dict.fromkeys(p for p in pkgs if p))
 
 
 def _file_digest(path: str) -> tuple[str, int]:
@@ -279,8 +281,8 @@ def _reflective(ev: StaticEvidence, dex: Dex, entry: str, direct: set[str]) -> N
         sidx = dex.find_string(api["member"])
         if sidx < 0 or len(api["member"]) < 8:
             continue
-        if dex.find_methods(api["class"], api["member"]):
-            continue  # referenced directly but never called: not reflection
+        if dex.find_methods(api["class"], api["member"]) or dex.is_method_name(api["member"]):
+            continue  # the string is the name of a method the code refers to (another class's namesake)
         cls_name = descriptor_to_class(api["class"])
         if dex.find_string(cls_name) < 0 and dex.find_string(api["class"]) < 0 \
                 and not _class_string_parts(dex, cls_name):
@@ -450,10 +452,13 @@ def _resources(ev: StaticEvidence, modules: list[_Module]) -> None:
             info = m.archive.members[name]
             if info.size > MAX_POLICY_ASSET:
                 continue
-            text = m.archive.read(name, MAX_POLICY_ASSET).decode("utf-8", "replace")
+            raw = m.archive.read(name, MAX_POLICY_ASSET)
+            text = raw.decode("utf-8", "replace")
             if any(k in text for k in POLICY_TEXT_MARKERS) or "个人信息" in text:
                 ev.policy_refs.append(PolicyRef("bundled_document", _entry(m, name),
                                                 Provenance("apk", ev.path, _entry(m, name), 0, None)))
+                if ev.bundled_policy is None:
+                    ev.bundled_policy = (_entry(m, name), raw)
 
 
 def _arsc_strings(ev: StaticEvidence, m: _Module, entry: str) -> None:

@@ -78,6 +78,7 @@ class Dex:
         self._codes: list[_Code] | None = None
         self._by_class: dict[int, list[_Code]] = {}
         self._class_index: dict[int, int] | None = None
+        self._method_names: set[int] | None = None
         self._code_starts: list[int] = []
         d = data
         if len(d) < 0x70 or d[:4] != b"dex\n":
@@ -205,6 +206,16 @@ class Dex:
             return []
         return [i for i in self._class_range(self.method_ids_off, self.method_ids_size, t)
                 if self.string(self.method_ref(i)[2]) == name]
+
+    def is_method_name(self, name: str) -> bool:
+        """Whether any method this DEX refers to, in any class, is called ``name``."""
+        sidx = self.find_string(name)
+        if sidx < 0:
+            return False
+        if self._method_names is None:
+            table = self.data[self.method_ids_off : self.method_ids_off + 8 * self.method_ids_size]
+            self._method_names = {n for _, _, n in struct.iter_unpack("<HHI", table)}
+        return sidx in self._method_names
 
     def find_fields(self, descriptor: str, name: str) -> list[int]:
         t = self.find_type(descriptor)

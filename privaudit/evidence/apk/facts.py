@@ -87,6 +87,7 @@ class StaticEvidence:
     packers: list[PackerMatch] = field(default_factory=list)
     dex_entries: list[str] = field(default_factory=list)
     class_count: int = 0
+    bundled_policy: tuple[str, bytes] | None = None  # (entry, raw bytes) of the first bundled policy document
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 

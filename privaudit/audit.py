@@ -21,6 +21,14 @@ class AuditInputs:
     """What the user gives for one app. Only ``apk`` exists today; other sources plug in here."""
 
     apk: str | None = None
+    policy: str | None = None  # a file, or an http(s) URL fetched only because the user gave it
+    traces: list[str] = field(default_factory=list)  # JSONL, logcat, camille export, DroidBot folder
+    network: list[str] = field(default_factory=list)  # HAR, pcap, pcapng
+    ui: list[str] = field(default_factory=list)  # UI exploration runs (a DroidBot folder also yields a trace)
+    profile: str | None = None  # device profile: known identifier values to find in traffic
+    first_party: list[str] = field(default_factory=list)  # the operator's own domains
+    consent_time: float | None = None  # t_c on the trace/capture clock, when the run did not record it
+    package: str | None = None  # the app's package, when no APK is given
     app_type: str | None = None
     only: list[str] = field(default_factory=list)  # item ids to evaluate (all when empty)
 
@@ -54,8 +62,19 @@ def audit(inputs: AuditInputs) -> Report:
         ev.static = collect(inputs.apk)
         timings["static"] = round(time.perf_counter() - t, 4)
         records.append(InputRecord("apk", inputs.apk, ev.static.identity.sha256))
+    t = time.perf_counter()
+    policy_doc = _policy_document(inputs, ev, records)
+    if policy_doc is not None:
+        from privaudit.evidence.policy.analyse import analyse
+
+        ev.policy = analyse(policy_doc)
+        timings["policy"] = round(time.perf_counter() - t, 4)
+    t = time.perf_counter()
+    _runtime(inputs, ev, records)
+    if ev.timeline is not None:
+        timings["runtime"] = round(time.perf_counter() - t, 4)
     if not records:
-        raise InputError("nothing to audit: give an APK (or other evidence)")
+        raise InputError("nothing to audit: give an APK, a privacy policy, a trace or a network capture")
 
     from privaudit.rules import evaluate
 
@@ -75,13 +94,71 @@ def audit(inputs: AuditInputs) -> Report:
     )
 
 
+def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -> None:
+    """Traces and captures of a run, merged on one clock."""
+    package = inputs.package or (ev.static.identity.package if ev.static else None)
+    trace_paths = list(inputs.traces) + list(inputs.ui)  # a DroidBot folder carries the run's logcat
+    if not trace_paths and not inputs.network:
+        return
+    from privaudit.evidence.timeline import build_timeline
+
+    if trace_paths:
+        from privaudit.evidence.runtime.load import load_trace
+
+        for path in trace_paths:
+            trace = load_trace(path, package)
+            ev.traces.append(trace)
+            records.append(InputRecord("trace" if path in inputs.traces else "ui", path, None))
+    if inputs.network:
+        from privaudit.evidence.network.hosts import attribute
+        from privaudit.evidence.network.load import load_capture
+        from privaudit.evidence.network.pi_match import PiMatcher
+        from privaudit.evidence.network.profile import read_profile
+
+        matcher = PiMatcher(read_profile(inputs.profile) if inputs.profile else None)
+        if inputs.profile:
+            records.append(InputRecord("profile", inputs.profile, None))
+        first_party = tuple(inputs.first_party)
+        for path in inputs.network:
+            capture = load_capture(path, matcher)
+            for flow in capture.flows:
+                flow.owner_kind, flow.owner, flow.sdk_id = attribute(flow.host, first_party)
+            ev.network.append(capture)
+            records.append(InputRecord("network", path, None))
+    ev.timeline = build_timeline(ev.traces, ev.network, inputs.consent_time)
+
+
+def _policy_document(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]):
+    """The policy to analyse: the one given, else the one bundled in the APK."""
+    from privaudit.evidence.policy import document
+
+    if inputs.policy:
+        if inputs.policy.startswith(("http://", "https://")):
+            doc = document.fetch_policy(inputs.policy)
+        else:
+            doc = document.read_policy(inputs.policy)
+        records.append(InputRecord("policy", inputs.policy, doc.sha256))
+        return doc
+    if ev.static is not None and ev.static.bundled_policy is not None:
+        entry, raw = ev.static.bundled_policy
+        doc = document.read_policy_bytes(raw, f"{inputs.apk}!{entry}", entry.rsplit(".", 1)[-1])
+        records.append(InputRecord("policy", f"{inputs.apk}!{entry}", doc.sha256))
+        return doc
+    return None
+
+
 def _facts(ev: EvidenceSet) -> dict[str, Any]:
     """Inventories a reader wants beside the verdicts: permissions, SDKs, PI-reading calls, hosts."""
+    out: dict[str, Any] = {}
+    if ev.policy is not None:
+        from privaudit.evidence.policy.summary import policy_facts
+
+        out["policy"] = policy_facts(ev.policy)
     st = ev.static
     if st is None:
-        return {}
+        return out
     perms = catalog.permissions()
-    return {
+    return out | {
         "form": st.form,
         "dex": st.dex_entries,
         "class_count": st.class_count,

@@ -24,13 +24,35 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
 
     scan = sub.add_parser("scan", help="audit an app: a verdict with evidence for each of the 31 items")
-    scan.add_argument("app", help="the app: .apk, split set (.apks/.xapk) or bundle (.aab)")
+    scan.add_argument("app", nargs="?", help="the app: .apk, split set (.apks/.xapk) or bundle (.aab); optional when "
+                      "other evidence is given")
+    scan.add_argument("--policy", help="the privacy policy: a file (HTML, text, Markdown, PDF) or an http(s) URL "
+                      "(fetched only when given); default: the policy bundled in the APK, if any")
+    scan.add_argument("--trace", action="append", default=[], metavar="FILE",
+                      help="runtime trace: privaudit JSONL, Android logcat, camille Excel export (repeatable)")
+    scan.add_argument("--network", action="append", default=[], metavar="FILE",
+                      help="network capture: HAR, pcap or pcapng (repeatable)")
+    scan.add_argument("--ui", action="append", default=[], metavar="DIR",
+                      help="UI exploration run (a DroidBot output folder; its logcat joins the trace) (repeatable)")
+    scan.add_argument("--profile", metavar="FILE", help="device profile: the identifiers to look for in traffic")
+    scan.add_argument("--first-party", action="append", default=[], metavar="DOMAIN",
+                      help="a domain the app's operator owns (traffic there is not third-party)")
+    scan.add_argument("--consent-time", type=float, metavar="T",
+                      help="the consent moment on the trace/capture clock, when the run did not record it")
+    scan.add_argument("--package", help="the app's package name, when no APK is given")
     scan.add_argument("--app-type", help="one of the 39 common app types (id, number or Chinese name), for 4.1")
     scan.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     scan.add_argument("-o", "--output", help="write the report here (default: standard output)")
     scan.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default: zh)")
     scan.add_argument("--fail-on", choices=tuple(FAIL_ORDER), help="exit 1 when any finding is at least this")
     scan.add_argument("--only", nargs="+", metavar="ITEM", default=[], help="evaluate only these items")
+
+    pol = sub.add_parser("policy", help="analyse a privacy policy alone: segments, practices, SDK lists, items")
+    pol.add_argument("policy", help="a file (HTML, text, Markdown, PDF) or an http(s) URL")
+    pol.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    pol.add_argument("-o", "--output", help="write the report here (default: standard output)")
+    pol.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default: zh)")
+    pol.add_argument("--fail-on", choices=tuple(FAIL_ORDER), help="exit 1 when any finding is at least this")
 
     rules = sub.add_parser("rules", help="list the 31 items of the Method")
     rules.add_argument("--lang", choices=("zh", "en"), default="zh")
@@ -48,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"privaudit {__version__}")
             return EXIT_OK
-        if args.command == "scan":
+        if args.command in ("scan", "policy"):
             return _scan(args)
         if args.command == "rules":
             from privaudit.report.catalogue import render_rules
@@ -83,7 +105,13 @@ def _scan(args: argparse.Namespace) -> int:
     from privaudit.audit import AuditInputs, audit
     from privaudit.report import render
 
-    report = audit(AuditInputs(apk=args.app, app_type=args.app_type, only=args.only))
+    if args.command == "policy":
+        inputs = AuditInputs(policy=args.policy)
+    else:
+        inputs = AuditInputs(apk=args.app, policy=args.policy, traces=args.trace, network=args.network, ui=args.ui,
+                             profile=args.profile, first_party=args.first_party, consent_time=args.consent_time,
+                             package=args.package, app_type=args.app_type, only=args.only)
+    report = audit(inputs)
     _emit(render(report, args.format, args.lang), args.output)
     if args.fail_on:
         hit = FAIL_ORDER[args.fail_on]
@@ -99,14 +127,12 @@ def _emit(text: str, path: str | None) -> None:
     if path is None or path == "-":
         sys.stdout.write(text)
         return
-    import tempfile
-
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError("output directory does not exist", path)
-    fd, tmp = tempfile.mkstemp(prefix=".privaudit-", dir=directory)
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:

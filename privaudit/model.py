@@ -54,6 +54,9 @@ class Provenance:
     locator: str | None = None
 
     def short(self) -> str:
+        if self.source == "policy":
+            where = f"{self.entry or self.file}:{self.offset}" if self.offset is not None else (self.entry or self.file)
+            return f"{where} “{self.locator}”" if self.locator else where
         parts = [self.entry or self.file]
         if self.offset is not None:
             parts.append(f"@0x{self.offset:x}")

@@ -49,7 +49,7 @@ def test_text_and_markdown(tmp_path, capsys):
 
 def test_fail_on_sets_exit_code(capsys):
     assert main(["scan", DEMO, "--fail-on", "risk"]) == 1
-    assert main(["scan", str(FIXTURES / "clean_app.apk"), "--fail-on", "violation"]) == 0
+    assert main(["scan", str(FIXTURES / "multidex.apk"), "--fail-on", "violation"]) == 0
     assert main(["scan", str(FIXTURES / "legacy_target22.apk"), "--fail-on", "violation"]) == 1
 
 

@@ -20,12 +20,13 @@ class EvidenceSet:
     requests: Any | None = None
     review: Any | None = None
     app_type: dict[str, Any] | None = None  # entry of catalog/app_types.json
+    timeline: Any | None = None  # evidence.timeline.Timeline, built from traces and network captures
 
     def supplied(self) -> set[str]:
         """Evidence letters (S P R N U L M) present in this set."""
         present = {
             "S": self.static is not None,
-            "P": self.policy is not None,
+            "P": self.policy is not None and bool(self.policy.document.text.strip()),
             "R": bool(self.traces),
             "N": bool(self.network),
             "U": bool(self.ui),

@@ -36,6 +36,7 @@ def _load_rule_modules() -> None:
         c3_consent,
         c4_necessity,
         c5_sharing,
+        c6_rights,
     )
 
 
@@ -116,3 +117,51 @@ def as_evidence(record: object, kind: str, summary: str, **data: object) -> Evid
     """Wrap a static record (anything with ``provenance``) as report evidence."""
     return Evidence(kind=kind, summary=summary, provenance=record.provenance,  # type: ignore[attr-defined]
                     data={k: v for k, v in data.items() if v is not None})
+
+
+def policy_quote(ev: EvidenceSet, start: int, end: int, kind: str, summary: str | None = None,
+                 **data: object) -> Evidence:
+    """Evidence quoting the policy sentence at [start, end)."""
+    doc = ev.policy.document  # type: ignore[union-attr]
+    prov = doc.provenance(start, end)
+    return Evidence(kind=kind, summary=summary or (prov.locator or ""), provenance=prov,
+                    data={k: v for k, v in data.items() if v is not None})
+
+
+def statements(ev: EvidenceSet, kind: str) -> list:
+    """The policy's statements of one kind (see evidence/policy/statements.py)."""
+    if ev.policy is None:
+        return []
+    return [s for s in ev.policy.facts.get("statements", []) if s.kind == kind]
+
+
+def policy_unreadable(ev: EvidenceSet) -> bool:
+    """The policy was given but has no analysable text (e.g. a scanned PDF)."""
+    return ev.policy is not None and not ev.policy.document.text.strip()
+
+
+def event_evidence(ev: EvidenceSet, e: object, summary: str | None = None, **data: object) -> Evidence:
+    """Evidence for a trace event, with its time relative to the consent moment when known."""
+    tl = ev.timeline
+    rel = None
+    if tl is not None and tl.consent is not None:
+        rel = round(e.t - tl.consent, 3)  # type: ignore[attr-defined]
+    what = e.api or e.activity or e.detail or e.kind  # type: ignore[attr-defined]
+    who = f"（{e.owner}）" if getattr(e, "owner", None) else ""
+    if summary is None:
+        summary = f"t={e.t:.3f}s {what}{who}" + (f"，相对同意时刻 {rel:+.3f}s" if rel is not None else "")  # type: ignore[attr-defined]
+    return Evidence("trace_event", summary, e.provenance,  # type: ignore[attr-defined]
+                    {k: v for k, v in {"t": e.t, "kind": e.kind, "api_id": e.api_id,  # type: ignore[attr-defined]
+                                       "pi_types": list(e.pi_types) or None, "owner": e.owner,  # type: ignore[attr-defined]
+                                       "since_consent": rel, **data}.items() if v is not None})
+
+
+def flow_evidence(ev: EvidenceSet, f: object, summary: str | None = None, **data: object) -> Evidence:
+    hits = sorted({h.pi_type for h in f.hits})  # type: ignore[attr-defined]
+    if summary is None:
+        summary = f"{f.method or ''} {f.host} → {f.owner or f.owner_kind}: {', '.join(hits)}".strip()  # type: ignore[attr-defined]
+    return Evidence("network_flow", summary, f.provenance,  # type: ignore[attr-defined]
+                    {k: v for k, v in {"t": f.t, "host": f.host, "owner": f.owner, "sdk_id": f.sdk_id,  # type: ignore[attr-defined]
+                                       "pi_types": hits or None,
+                                       "encodings": sorted({h.encoding for h in f.hits}) or None,  # type: ignore[attr-defined]
+                                       **data}.items() if v is not None})

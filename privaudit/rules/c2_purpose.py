@@ -4,19 +4,113 @@ from __future__ import annotations
 
 from privaudit import catalog
 from privaudit.evidence import EvidenceSet
-from privaudit.model import Verdict
-from privaudit.rules import as_evidence, finding, missing, rule
+from privaudit.model import Evidence, Verdict
+from privaudit.rules import as_evidence, finding, missing, policy_quote, rule, statements
+
+PROACTIVE_NOTICE = ("弹窗", "弹出", "推送", "站内信", "消息", "短信", "邮件", "红点", "提示", "提醒", "通知您",
+                    "pop-up", "push", "e-mail", "email", "notify you", "notification")
+
+
+def declared_pi(ev: EvidenceSet) -> set[str]:
+    """PI types the policy names anywhere (sentences, SDK lists)."""
+    pol = ev.policy
+    out = {m.pi_type for m in pol.mentions}
+    for d in pol.sdk_disclosures:
+        out.update(d.pi_types)
+    return out
+
+
+def declared_sdks(ev: EvidenceSet) -> set[str]:
+    pol = ev.policy
+    return {d.sdk_id for d in pol.sdk_disclosures if d.sdk_id} | {p.sdk_id for p in pol.practices if p.sdk_id}
 
 
 @rule("M191-2.1")
 def purposes_not_listed(ev: EvidenceSet):
     """2.1: every PI type read and every SDK embedded must be declared with purpose, method, scope.
 
-    The APK gives the observed side (what must be declared); the policy gives the declared side.
-    Without the policy the finding lists what the policy will have to cover.
+    The APK (and later runtime/network evidence) gives the observed side; the policy the declared
+    side. Undeclared SDKs are violations (the Method names embedded third-party code explicitly);
+    undeclared PI types read by code are risks (code present may not run); open-ended lists
+    (等/例如/包括但不限于) are flagged. Declared but never observed is information only.
     """
-    if ev.static is None or ev.policy is not None:
+    has_policy = "P" in ev.supplied()
+    if ev.static is None and not has_policy:
         return None
+    if not has_policy:
+        return _inventory_only(ev)
+    pol = ev.policy
+    names = catalog.pi_types()
+    evidence: list[Evidence] = []
+    undeclared_sdks, undeclared_pi = [], []
+    if ev.static is not None:
+        sdks_ok = declared_sdks(ev)
+        declared_names = {d.name for d in pol.sdk_disclosures}
+        for s in ev.static.sdks:
+            if s.sdk_id not in sdks_ok and s.name not in declared_names:
+                undeclared_sdks.append(s)
+                evidence.append(as_evidence(s, "sdk", f"未在隐私政策中说明的 SDK：{s.name}（{s.vendor}）",
+                                            sdk_id=s.sdk_id, reason="sdk_not_declared"))
+        pi_ok = declared_pi(ev)
+        seen: set[str] = set()
+        for u in ev.static.api_uses:
+            if u.reflective:
+                continue
+            for t in u.pi_types:
+                if t not in pi_ok and t not in seen:
+                    seen.add(t)
+                    undeclared_pi.append(t)
+                    evidence.append(as_evidence(u, "api_call",
+                                                f"未在隐私政策中说明的个人信息：{names.get(t, {}).get('zh', t)}"
+                                                f"（{u.api}，{u.owner}）", pi_type=t, reason="pi_not_declared"))
+    open_lists = [p for p in pol.practices if p.open_list and p.action == "collect" and not p.negated]
+    no_purpose = [p for p in pol.practices if p.action == "collect" and not p.negated and p.pi_types
+                  and not p.purpose]
+    evidence += [policy_quote(ev, p.start, p.end, "policy_sentence", reason="open_list") for p in open_lists[:5]]
+    evidence += [policy_quote(ev, p.start, p.end, "policy_sentence", reason="no_purpose") for p in no_purpose[:5]]
+    if undeclared_sdks:
+        return finding(
+            "M191-2.1", Verdict.VIOLATION,
+            f"隐私政策未逐一列明嵌入的第三方 SDK：{len(undeclared_sdks)} 个 SDK 未说明（"
+            + "、".join(s.name for s in undeclared_sdks[:8]) + "）"
+            + (f"；另有 {len(undeclared_pi)} 类代码读取的个人信息未说明" if undeclared_pi else "") + "。",
+            f"The policy does not list {len(undeclared_sdks)} embedded third-party SDK(s) ("
+            + ", ".join(s.sdk_id for s in undeclared_sdks[:8]) + ")"
+            + (f"; {len(undeclared_pi)} PI type(s) read by the code are not declared either" if undeclared_pi else "")
+            + ".",
+            evidence=evidence,
+        )
+    if undeclared_pi or open_lists or no_purpose:
+        parts_zh, parts_en = [], []
+        if undeclared_pi:
+            parts_zh.append("代码读取但未说明的个人信息：" + "、".join(names.get(t, {}).get("zh", t) for t in undeclared_pi))
+            parts_en.append("PI read by the code but not declared: " + ", ".join(undeclared_pi))
+        if open_lists:
+            parts_zh.append(f"{len(open_lists)} 处以“等、例如、包括但不限于”概括列举")
+            parts_en.append(f"{len(open_lists)} open-ended list(s) (等/例如/including but not limited to)")
+        if no_purpose:
+            parts_zh.append(f"{len(no_purpose)} 处收集未说明目的")
+            parts_en.append(f"{len(no_purpose)} collection statement(s) without a purpose")
+        return finding("M191-2.1", Verdict.RISK, "；".join(parts_zh) + "。", "; ".join(parts_en) + ".",
+                       evidence=evidence, needs=missing(["R", "N"]) if ev.static is not None else missing(["S"]))
+    if ev.static is None:
+        return finding(
+            "M191-2.1", Verdict.UNDETERMINED,
+            "隐私政策未见概括列举或缺少目的的收集说明；是否逐一列明需与 App 实际收集行为对照。",
+            "No open-ended lists or purpose-less collection statements found; completeness needs the app's "
+            "actual behaviour.",
+            needs=missing(["S", "R", "N"]),
+        )
+    return finding(
+        "M191-2.1", Verdict.PASS,
+        f"代码读取的 {len({t for u in ev.static.api_uses for t in u.pi_types})} 类个人信息和 {len(ev.static.sdks)} 个"
+        "第三方 SDK 均在隐私政策中说明，且未见概括列举。",
+        "Every PI type the code reads and every embedded SDK is declared in the policy, without open-ended lists.",
+        evidence=[policy_quote(ev, d.start, d.end, "sdk_disclosure", d.name) for d in pol.sdk_disclosures[:10]],
+    )
+
+
+def _inventory_only(ev: EvidenceSet):
     st = ev.static
     pi = sorted({t for u in st.api_uses if not u.reflective for t in u.pi_types})
     names = catalog.pi_types()
@@ -32,4 +126,85 @@ def purposes_not_listed(ev: EvidenceSet):
         f"{len(st.sdks)} embedded third-party SDK(s). Give the policy to check each is declared with purpose, "
         "method and scope.",
         evidence=evidence, needs=missing(["P"]),
+    )
+
+
+@rule("M191-2.2")
+def change_not_notified(ev: EvidenceSet):
+    """2.2, policy part: the policy must say how users are told of changes, by a proactive means."""
+    if "P" not in ev.supplied():
+        return None
+    found = statements(ev, "change_notification")
+    if not found:
+        seg = ev.policy.segments_with("policy_change")
+        return finding(
+            "M191-2.2", Verdict.VIOLATION,
+            "隐私政策未说明收集使用规则变更时如何通知用户。",
+            "The policy does not say how users are notified when its rules change.",
+            evidence=[policy_quote(ev, s.start, s.end, "policy_segment") for s in seg[:2]],
+        )
+    text = " ".join(ev.policy.document.text[s.start : s.end] for s in found)
+    evidence = [policy_quote(ev, s.start, s.end, "policy_sentence", **s.value) for s in found[:3]]
+    if not any(k in text for k in PROACTIVE_NOTICE):
+        return finding(
+            "M191-2.2", Verdict.RISK,
+            "隐私政策仅以被动方式（如在页面发布更新）告知变更，未承诺以弹窗、推送等方式提醒用户阅读。",
+            "The policy only announces changes passively (e.g. by posting the new version), without promising to "
+            "remind users by a pop-up, push or similar.",
+            evidence=evidence, needs=missing(["U"]),
+        )
+    return finding(
+        "M191-2.2", Verdict.PASS,
+        "隐私政策说明了变更时以主动方式（弹窗、推送、站内信等）通知用户；升级时是否实际提醒需两个版本的界面记录验证。",
+        "The policy says users are notified of changes proactively (pop-up, push, in-app message…); whether an "
+        "update really reminds them needs UI traces of two versions.",
+        evidence=evidence,
+    )
+
+
+@rule("M191-2.3")
+def purpose_for_sensitive_pi(ev: EvidenceSet):
+    """2.3, policy part: sensitive PI must come with its purpose. Whether the purpose is shown at the
+    moment of asking needs the UI or runtime trace."""
+    if "P" not in ev.supplied():
+        return None
+    names = catalog.pi_types()
+    bare = [p for p in ev.policy.practices if p.sensitive and not p.negated and not p.purpose]
+    if bare:
+        return finding(
+            "M191-2.3", Verdict.RISK,
+            f"隐私政策中有 {len(bare)} 处收集敏感个人信息未说明目的（"
+            + "、".join(sorted({names.get(t, {}).get("zh", t) for p in bare for t in p.pi_types})) + "）。",
+            f"{len(bare)} statement(s) collect sensitive PI without a purpose ("
+            + ", ".join(sorted({t for p in bare for t in p.pi_types})) + ").",
+            evidence=[policy_quote(ev, p.start, p.end, "policy_sentence", pi_types=p.pi_types) for p in bare[:5]],
+            needs=missing(["U", "R"]),
+        )
+    return None
+
+
+@rule("M191-2.4")
+def obscure_rules(ev: EvidenceSet):
+    """2.4: readability measured against our corpus statistics (a judgement item: risk, not violation)."""
+    if "P" not in ev.supplied():
+        return None
+    r = ev.policy.facts.get("readability") or {}
+    doc = ev.policy.document
+    measures = {k: r.get(k) for k in ("characters", "sentences", "mean_sentence_length", "p90_sentence_length",
+                                       "jargon_density", "headings")}
+    ev_item = [Evidence("readability", ", ".join(f"{k}={v}" for k, v in measures.items() if v is not None),
+                        doc.provenance(0, 0), {"metrics": r})]
+    if r.get("hard_to_read"):
+        reasons = "; ".join(r.get("reasons", []))
+        return finding(
+            "M191-2.4", Verdict.RISK,
+            f"隐私政策可能晦涩难懂、冗长繁琐：{reasons}（与语料库对比）。需人工确认。",
+            f"The policy may be obscure or long-winded: {reasons} (against our corpus). A reviewer confirms.",
+            evidence=ev_item, needs=missing(["M"]),
+        )
+    return finding(
+        "M191-2.4", Verdict.PASS,
+        "隐私政策的长度、句长和术语密度均在语料库常见范围内。",
+        "The policy's length, sentence length and jargon density are within the usual range of our corpus.",
+        evidence=ev_item,
     )

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from privaudit import catalog
 from privaudit.evidence import EvidenceSet
 from privaudit.model import Verdict
-from privaudit.rules import as_evidence, finding, missing, packed_note, rule
+from privaudit.rules import (
+    as_evidence,
+    event_evidence,
+    finding,
+    flow_evidence,
+    missing,
+    packed_note,
+    policy_quote,
+    rule,
+    statements,
+)
 
 
 @rule("M191-3.1")
@@ -15,7 +26,10 @@ def collection_before_consent(ev: EvidenceSet):
     dialog can be shown. A read reachable from there (directly or through an SDK's init) is a
     risk; the runtime trace decides.
     """
-    if ev.static is None or ev.traces or ev.network:
+    tl = ev.timeline
+    if tl is not None and (tl.events or tl.flows):
+        return _runtime_before_consent(ev, tl)
+    if ev.static is None:
         return None
     st = ev.static
     early = [u for u in st.api_uses if u.startup_path]
@@ -39,4 +53,270 @@ def collection_before_consent(ev: EvidenceSet):
         f"Needs runtime evidence: {why[1]}. Give a runtime trace with the consent moment (--trace) or a "
         "network capture (--network).",
         needs=missing(["R", "N", "U"]),
+    )
+
+
+@rule("M191-3.6")
+def targeted_push_without_opt_out(ev: EvidenceSet):
+    """3.6, policy part: personalised recommendation or ads declared with no way to turn them off."""
+    if "P" not in ev.supplied():
+        return None
+    declared = statements(ev, "personalisation_declared")
+    opt_out = statements(ev, "personalisation_opt_out")
+    if opt_out:
+        return finding(
+            "M191-3.6", Verdict.PASS,
+            "隐私政策说明了关闭个性化推荐/定向推送的方式；开关是否实际生效需界面验证。",
+            "The policy says how to turn personalised recommendation or targeted push off; whether the switch "
+            "works needs the UI.",
+            evidence=[policy_quote(ev, s.start, s.end, "policy_sentence") for s in opt_out[:3]],
+        )
+    if declared:
+        return finding(
+            "M191-3.6", Verdict.VIOLATION,
+            "隐私政策声明利用个人信息进行个性化推荐或定向推送，但未提供非定向推送的选项或关闭方式。",
+            "The policy declares personalised recommendation or targeted push based on PI but offers no "
+            "non-personalised option or way to turn it off.",
+            evidence=[policy_quote(ev, s.start, s.end, "policy_sentence") for s in declared[:3]],
+        )
+    return None
+
+
+@rule("M191-3.8")
+def no_withdrawal(ev: EvidenceSet):
+    """3.8, policy part: the policy must say how to withdraw consent."""
+    if "P" not in ev.supplied():
+        return None
+    found = statements(ev, "withdraw_consent")
+    if not found:
+        return finding(
+            "M191-3.8", Verdict.VIOLATION,
+            "隐私政策未说明撤回同意的途径和方式。",
+            "The policy does not say how to withdraw consent.",
+            evidence=[policy_quote(ev, s.start, s.end, "policy_segment")
+                      for s in ev.policy.segments_with("user_rights")[:2]],
+            needs=missing(["U"]),
+        )
+    return finding(
+        "M191-3.8", Verdict.PASS,
+        "隐私政策说明了撤回同意的途径；界面中是否可实际撤回需界面遍历验证。",
+        "The policy says how to withdraw consent; whether the app really offers it needs the UI.",
+        evidence=[policy_quote(ev, s.start, s.end, "policy_sentence") for s in found[:3]],
+    )
+
+
+@rule("M191-3.9")
+def against_own_rules(ev: EvidenceSet):
+    """3.9: behaviour that contradicts what the policy declares (statically: code that reads PI the
+    policy says it never collects; SDKs reading PI while the policy says nothing is shared)."""
+    if "P" not in ev.supplied() or ev.static is None:
+        return None
+    names = catalog.pi_types()
+    denied = {t: p for p in ev.policy.practices if p.negated and p.action in ("collect", "use") for t in p.pi_types}
+    evidence = []
+    for u in ev.static.api_uses:
+        if not u.reflective:
+            for t in u.pi_types:
+                if t in denied:
+                    p = denied[t]
+                    evidence.append(policy_quote(ev, p.start, p.end, "policy_sentence",
+                                                 f"声明不收集{names.get(t, {}).get('zh', t)}", pi_type=t))
+                    evidence.append(as_evidence(u, "api_call", f"{u.api} ← {u.caller_class}", pi_type=t, owner=u.owner))
+    no_share = statements(ev, "no_sharing_claim")
+    sdk_readers = {u.owner for u in ev.static.api_uses if u.owner_kind == "sdk" and not u.reflective}
+    if no_share and sdk_readers:
+        s = no_share[0]
+        evidence.append(policy_quote(ev, s.start, s.end, "policy_sentence", "声明不向第三方共享"))
+        evidence += [as_evidence(u, "api_call", f"{u.owner}: {u.api}", owner=u.owner)
+                     for u in ev.static.api_uses if u.owner_kind == "sdk" and not u.reflective][:5]
+    if evidence:
+        return finding(
+            "M191-3.9", Verdict.RISK,
+            "App 代码与隐私政策的声明相矛盾（声明不收集或不共享的个人信息，代码中有读取或由第三方 SDK 读取）。"
+            "需运行时或网络证据确认实际发生。",
+            "The app's code contradicts the policy (PI the policy says is not collected or shared is read by the "
+            "app or by third-party SDKs). Runtime or network evidence confirms it happens.",
+            evidence=evidence, needs=missing(["R", "N"]),
+        )
+    return None
+
+
+def _runtime_before_consent(ev: EvidenceSet, tl):
+    """3.1 from the run: PI reads, permission requests or PI sent over the network before t_c."""
+    reads = tl.reads()
+    pi_flows = [f for f in tl.flows if f.hits]
+    if tl.consent is None and tl.consent_shown is None:
+        if not reads and not pi_flows:
+            return None
+        return finding(
+            "M191-3.1", Verdict.UNDETERMINED,
+            f"运行记录中有 {len(reads)} 次个人信息读取和 {len(pi_flows)} 个含个人信息的网络请求，但没有同意时刻："
+            "无法判断是否发生在同意之前。请在记录中标记同意时刻（--consent-time）或提供界面遍历记录。",
+            f"The run shows {len(reads)} PI read(s) and {len(pi_flows)} flow(s) carrying PI but no consent moment, "
+            "so their order against consent is unknown. Mark the consent moment (--consent-time) or add the UI trace.",
+            evidence=[event_evidence(ev, e) for e in reads[:5]] + [flow_evidence(ev, f) for f in pi_flows[:5]],
+            needs=missing(["U"], "同意时刻", "the consent moment"),
+        )
+    early = [e for e in reads if tl.before_consent(e.t)]
+    early_perm = [e for e in tl.events if e.kind == "permission_request" and tl.before_consent(e.t)]
+    early_flows = [f for f in pi_flows if tl.before_consent(f.t)]
+    if early or early_perm or early_flows:
+        owners: dict[str, int] = {}
+        for e in early:
+            owners[e.owner or "?"] = owners.get(e.owner or "?", 0) + 1
+        who = "、".join(f"{k} {v} 次" for k, v in owners.items())
+        moment_zh = "用户点击同意之前" if tl.consent is not None else "隐私政策弹窗出现后、用户同意之前（本次运行未同意）"
+        moment_en = "before the user agreed" if tl.consent is not None else "while the privacy prompt was unanswered"
+        pi = sorted({t for e in early for t in e.pi_types} | {h.pi_type for f in early_flows for h in f.hits})
+        return finding(
+            "M191-3.1", Verdict.VIOLATION,
+            f"{moment_zh}：读取个人信息 {len(early)} 次（{who or '无'}），申请权限 {len(early_perm)} 次，"
+            f"发送含个人信息的网络请求 {len(early_flows)} 个；涉及 {', '.join(pi) or '—'}。",
+            f"{moment_en}: {len(early)} PI read(s), {len(early_perm)} permission request(s), {len(early_flows)} "
+            f"flow(s) carrying PI; PI types {', '.join(pi) or '—'}.",
+            evidence=[event_evidence(ev, e) for e in (early + early_perm)[:30]]
+            + [flow_evidence(ev, f) for f in early_flows[:20]]
+            + [event_evidence(ev, e) for e in tl.events if e.kind in ("consent_shown", "consent_accepted")][:2],
+        )
+    before = [e for e in tl.events if tl.consent is not None and e.t < tl.consent]
+    if tl.consent is not None and not before:
+        return finding(
+            "M191-3.1", Verdict.UNDETERMINED,
+            "运行记录从同意之后才开始，无法观察同意前的行为；请从全新安装、冷启动开始记录。",
+            "The run starts after consent, so nothing before consent was observed; record from a fresh install "
+            "and cold start.",
+            needs=missing(["R"]),
+        )
+    return finding(
+        "M191-3.1", Verdict.PASS,
+        f"本次运行中，同意前未观察到个人信息读取、权限申请或含个人信息的网络请求（同意后读取 {len(reads)} 次）。",
+        f"In this run nothing was read, requested or sent before consent ({len(reads)} read(s) after consent).",
+        evidence=[event_evidence(ev, e) for e in tl.events if e.kind in ("consent_shown", "consent_accepted")][:2]
+        + [event_evidence(ev, e) for e in reads[:5]],
+    )
+
+
+REASK_WINDOW = 48 * 3600  # GB/T 35273 C.4 b; TC260-PG-20203A 2.4.2 d: at most one request per 48 h after refusal
+USER_TRIGGER = 10.0  # seconds: a request right after the user invoked a feature is user-initiated
+
+
+def _user_initiated(tl, t: float) -> bool:
+    return any(e.kind == "user_action" and 0 <= t - e.t <= USER_TRIGGER for e in tl.events)
+
+
+@rule("M191-3.2")
+def collection_after_refusal(ev: EvidenceSet):
+    """3.2 from the run: PI read after the user refused; a refused permission asked again within 48 hours
+    without the user invoking the feature that needs it."""
+    tl = ev.timeline
+    if tl is None or not tl.events:
+        return None
+    evidence = []
+    if tl.refusal is not None:
+        end = tl.consent if tl.consent is not None and tl.consent > tl.refusal else float("inf")
+        after = [e for e in tl.reads() if tl.refusal < e.t < end]
+        evidence += [event_evidence(ev, e, reason="read_after_refusal") for e in after[:20]]
+    denied: dict[str, float] = {}
+    reasks = []
+    for e in tl.events:
+        if e.kind == "permission_result" and e.granted is False:
+            for p in e.permissions:
+                denied[p] = e.t
+        elif e.kind == "permission_request":
+            again = [p for p in e.permissions if p in denied and e.t - denied[p] < REASK_WINDOW]
+            if again and not _user_initiated(tl, e.t):
+                reasks.append(e)
+    evidence += [event_evidence(ev, e, reason="asked_again_within_48h") for e in reasks[:20]]
+    if evidence:
+        return finding(
+            "M191-3.2", Verdict.VIOLATION,
+            "用户明确拒绝后仍收集个人信息，或在 48 小时内非用户主动触发地再次申请已被拒绝的权限"
+            f"（拒绝后读取 {sum(1 for x in evidence if x.data.get('reason') == 'read_after_refusal')} 次，"
+            f"重复申请 {len(reasks)} 次）。",
+            "PI was collected after an explicit refusal, or a refused permission was asked for again within 48 hours "
+            f"without the user invoking the feature ({len(reasks)} repeated request(s)).",
+            evidence=evidence,
+        )
+    if tl.refusal is None and not denied:
+        return finding(
+            "M191-3.2", Verdict.UNDETERMINED,
+            "本次运行中用户未拒绝隐私政策或权限，无法检验拒绝后的行为；请先点击“不同意”并拒绝权限后再记录。",
+            "The user refused neither the policy nor any permission in this run, so behaviour after refusal "
+            "was not observed; record a run that refuses first.",
+            needs=missing(["R", "U"], "包含拒绝操作的运行记录", "a run that refuses"),
+        )
+    return finding(
+        "M191-3.2", Verdict.PASS,
+        "用户拒绝后，本次运行中未观察到个人信息读取或 48 小时内的重复权限申请。",
+        "After the refusal, no PI read and no repeated permission request within 48 hours were observed in this run.",
+        evidence=[event_evidence(ev, e) for e in tl.events
+                  if e.kind == "consent_refused" or (e.kind == "permission_result" and e.granted is False)][:5],
+    )
+
+
+@rule("M191-3.3")
+def beyond_authorisation(ev: EvidenceSet):
+    """3.3 from the run: PI read through an API whose permissions the user had denied (a cached or
+    alternative path), i.e. beyond what the user authorised."""
+    tl = ev.timeline
+    if tl is None or not tl.events:
+        return None
+    apis = {a["id"]: a for a in catalog.sensitive_apis()}
+    state: dict[str, bool] = {}
+    over = []
+    saw_denial = False
+    for e in tl.events:
+        if e.kind in ("permission_result", "permission_state") and e.granted is not None:
+            for p in e.permissions:
+                state[p] = e.granted
+                saw_denial = saw_denial or not e.granted
+        elif e.kind == "api_call" and e.api_id in apis:
+            perms = apis[e.api_id].get("permissions") or []
+            if perms and all(state.get(p) is False for p in perms):
+                over.append(e)
+    if over:
+        return finding(
+            "M191-3.3", Verdict.VIOLATION,
+            f"用户拒绝相关权限后，仍读取对应的个人信息 {len(over)} 次，超出用户授权范围。",
+            f"{len(over)} PI read(s) after the user denied the permissions they need: beyond what the user authorised.",
+            evidence=[event_evidence(ev, e, reason="read_with_permission_denied") for e in over[:20]],
+        )
+    if not saw_denial:
+        return None
+    return finding(
+        "M191-3.3", Verdict.PASS,
+        "权限被拒绝后，本次运行中未观察到读取对应个人信息。",
+        "After permissions were denied, no read of the PI they protect was observed in this run.",
+        evidence=[event_evidence(ev, e) for e in tl.events if e.kind == "permission_result" and e.granted is False][:5],
+    )
+
+
+@rule("M191-3.5")
+def permission_changed_silently(ev: EvidenceSet):
+    """3.5 from the run: a permission turned on again with no request and no user action in between."""
+    tl = ev.timeline
+    if tl is None or not any(e.kind == "permission_state" for e in tl.events):
+        return None
+    state: dict[str, bool] = {}
+    changed = []
+    for e in tl.events:
+        if e.kind in ("permission_request", "user_action"):
+            state.clear()  # the user or a visible request may have changed anything
+        elif e.kind in ("permission_state", "permission_result") and e.granted is not None:
+            for p in e.permissions:
+                if state.get(p) is False and e.granted and e.kind == "permission_state":
+                    changed.append(e)
+                state[p] = e.granted
+    if changed:
+        return finding(
+            "M191-3.5", Verdict.VIOLATION,
+            f"{len(changed)} 项权限在用户无操作的情况下由关闭变为开启。",
+            f"{len(changed)} permission(s) went from denied to granted with no request and no user action.",
+            evidence=[event_evidence(ev, e, reason="silently_granted") for e in changed[:10]],
+        )
+    return finding(
+        "M191-3.5", Verdict.PASS,
+        "本次运行中观察到的权限状态未在无用户操作时改变。",
+        "No permission state changed without a user action in this run.",
+        evidence=[event_evidence(ev, e) for e in tl.events if e.kind == "permission_state"][:5],
     )

@@ -5,7 +5,16 @@ from __future__ import annotations
 from privaudit import catalog
 from privaudit.evidence import EvidenceSet
 from privaudit.model import Evidence, Verdict
-from privaudit.rules import as_evidence, finding, missing, packed_note, rule
+from privaudit.rules import (
+    as_evidence,
+    event_evidence,
+    finding,
+    missing,
+    packed_note,
+    policy_quote,
+    rule,
+    statements,
+)
 
 RUNTIME_PERMISSIONS_SINCE = 23  # Android 6.0: dangerous permissions are granted at run time
 
@@ -76,7 +85,11 @@ def unrelated_pi(ev: EvidenceSet):
 
 @rule("M191-4.6")
 def bundled_permissions(ev: EvidenceSet):
-    """4.6: targetSdkVersion below 23 grants every dangerous permission at install, all at once."""
+    """4.6: targetSdkVersion below 23 grants every dangerous permission at install, all at once; at run
+    time, several dangerous permission groups requested in one burst the user did not trigger."""
+    burst = _runtime_burst(ev)
+    if burst is not None and (ev.static is None or (ev.static.identity.target_sdk or 23) >= RUNTIME_PERMISSIONS_SINCE):
+        return burst
     if ev.static is None:
         return None
     st = ev.static
@@ -109,4 +122,149 @@ def bundled_permissions(ev: EvidenceSet):
         "declared; whether several are requested at once at launch, and the app stays usable if refused, needs "
         "a runtime trace or UI trace.",
         evidence=manifest_ev, needs=missing(["R", "U"]),
+    )
+
+
+@rule("M191-4.5")
+def forced_consent_for_improvement(ev: EvidenceSet):
+    """4.5, policy part: consent made mandatory for 'improving service / experience / targeted push /
+    new products' alone. Whether refusing blocks use needs the UI."""
+    if "P" not in ev.supplied():
+        return None
+    found = statements(ev, "forced_consent_reason")
+    if found:
+        return finding(
+            "M191-4.5", Verdict.RISK,
+            "隐私政策以改善服务质量、提升用户体验、定向推送或研发新产品为由要求用户同意收集个人信息；"
+            "拒绝后是否无法使用需界面验证。",
+            "The policy makes consent to collection a condition, citing only service improvement, user "
+            "experience, targeted push or new products; whether refusing blocks use needs the UI.",
+            evidence=[policy_quote(ev, s.start, s.end, "policy_sentence") for s in found[:3]],
+            needs=missing(["U"]),
+        )
+    return None
+
+
+BURST_WINDOW = 2.0  # seconds: requests this close together reach the user as one demand
+EXIT_AFTER_DENIAL = 10.0  # seconds: the app stops this soon after a denial → unusable if refused
+
+
+def _runtime_burst(ev: EvidenceSet):
+    tl = ev.timeline
+    if tl is None or not any(e.kind == "permission_request" for e in tl.events):
+        return None
+    from privaudit.rules.c3_consent import _user_initiated
+
+    perms = catalog.permissions()
+    requests = [e for e in tl.events if e.kind == "permission_request"]
+    bursts = []
+    i = 0
+    while i < len(requests):
+        group = [requests[i]]
+        while i + 1 < len(requests) and requests[i + 1].t - group[0].t <= BURST_WINDOW:
+            i += 1
+            group.append(requests[i])
+        groups = {perms.get(p, {}).get("group") for e in group for p in e.permissions
+                  if perms.get(p, {}).get("protection") == "dangerous"}
+        if len(groups - {None}) >= 2 and not _user_initiated(tl, group[0].t):
+            bursts.append((group, groups - {None}))
+        i += 1
+    if not bursts:
+        return finding(
+            "M191-4.6", Verdict.PASS,
+            f"本次运行中 {len(requests)} 次权限申请均未一次性索取多个危险权限组。",
+            f"None of the {len(requests)} permission request(s) in this run asked for several dangerous groups at once.",
+            evidence=[event_evidence(ev, e) for e in requests[:5]],
+        )
+    group, names = bursts[0]
+    t_end = group[-1].t
+    denied = [e for e in tl.events if e.kind == "permission_result" and e.granted is False and e.t >= t_end]
+    stopped = [e for e in tl.events if e.kind == "lifecycle" and e.state == "stop" and denied
+               and 0 <= e.t - denied[0].t <= EXIT_AFTER_DENIAL]
+    evidence = [event_evidence(ev, e) for g, _ in bursts for e in g][:20] + [event_evidence(ev, e) for e in stopped[:1]]
+    if stopped:
+        return finding(
+            "M191-4.6", Verdict.VIOLATION,
+            f"一次性申请 {len(names)} 个危险权限组（{'、'.join(sorted(names))}），拒绝后 App 随即退出，无法使用。",
+            f"{len(names)} dangerous permission groups ({', '.join(sorted(names))}) requested at once, and the app "
+            "exits when one is refused.",
+            evidence=evidence,
+        )
+    return finding(
+        "M191-4.6", Verdict.RISK,
+        f"非用户触发地一次性申请 {len(names)} 个危险权限组（{'、'.join(sorted(names))}）；拒绝后是否仍可使用需界面验证。",
+        f"{len(names)} dangerous permission groups ({', '.join(sorted(names))}) requested at once without the user "
+        "invoking a feature; whether the app stays usable after refusal needs the UI.",
+        evidence=evidence, needs=missing(["U"]),
+    )
+
+
+IMMUTABLE = {"imei", "imsi", "iccid", "android_id", "serial_number", "mac_address", "advertising_id", "phone_number"}
+USER_ACTION_ONLY = {"contacts", "call_log", "sms", "installed_apps", "calendar", "photos"}
+LOCATION = {"precise_location", "coarse_location"}
+MAX_IDENTIFIER_READS_PER_MIN = 5  # identifiers never change: read once, cache; repeated reads are 超频
+MAX_LOCATION_READS_PER_MIN = 2  # once per 30 s for nearby services (draft 测评规范 Annex D)
+MAX_CONTINUOUS_LOCATION_PER_MIN = 60  # 1 read per second for navigation and tracking
+
+
+def _per_minute(times: list[float]) -> int:
+    """The largest number of events in any 60-second window."""
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while t - times[j] > 60:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+@rule("M191-4.4")
+def excessive_frequency(ev: EvidenceSet):
+    """4.4 from the run: identifiers re-read more than a few times a minute, location more often than the
+    scene needs, contacts/SMS/app-list reads with no user action, and any read in the background."""
+    tl = ev.timeline
+    if tl is None or not tl.reads():
+        return None
+    from privaudit.rules.c3_consent import _user_initiated
+
+    names = catalog.pi_types()
+    continuous = bool((ev.app_type or {}).get("continuous_location"))  # navigation, tracking, delivery…
+    loc_limit = MAX_CONTINUOUS_LOCATION_PER_MIN if continuous else MAX_LOCATION_READS_PER_MIN
+    by_type: dict[str, list] = {}
+    for e in tl.reads():
+        for t in e.pi_types:
+            by_type.setdefault(t, []).append(e)
+    evidence, lines_zh, lines_en = [], [], []
+    for pi, events in sorted(by_type.items()):
+        rate = _per_minute([e.t for e in events])
+        limit = MAX_IDENTIFIER_READS_PER_MIN if pi in IMMUTABLE else loc_limit if pi in LOCATION else None
+        if limit is not None and rate > limit:
+            lines_zh.append(f"{names.get(pi, {}).get('zh', pi)} 每分钟最多读取 {rate} 次（参考上限 {limit}）")
+            lines_en.append(f"{pi}: up to {rate} reads per minute (reference limit {limit})")
+            evidence += [event_evidence(ev, e, reason="frequency", per_minute=rate) for e in events[:5]]
+        if pi in USER_ACTION_ONLY:
+            unprompted = [e for e in events if not _user_initiated(tl, e.t)]
+            if unprompted:
+                lines_zh.append(f"{names.get(pi, {}).get('zh', pi)} 在无用户操作时读取 {len(unprompted)} 次")
+                lines_en.append(f"{pi}: {len(unprompted)} read(s) without a user action")
+                evidence += [event_evidence(ev, e, reason="no_user_action") for e in unprompted[:5]]
+    state = "foreground"
+    background = []
+    for e in tl.events:
+        if e.kind == "lifecycle" and e.state in ("foreground", "background", "stop", "start"):
+            state = e.state
+        elif e.kind == "api_call" and e.pi_types and state in ("background", "stop"):
+            background.append(e)
+    if background:
+        lines_zh.append(f"后台或退出后读取个人信息 {len(background)} 次")
+        lines_en.append(f"{len(background)} read(s) in the background or after exit")
+        evidence += [event_evidence(ev, e, reason="background") for e in background[:10]]
+    if evidence:
+        return finding("M191-4.4", Verdict.RISK, "；".join(lines_zh) + "。需确认业务功能是否确需如此频度。",
+                       "; ".join(lines_en) + ". Confirm whether a function really needs this frequency.",
+                       evidence=evidence, needs=missing(["M"]))
+    return finding(
+        "M191-4.4", Verdict.PASS,
+        f"本次运行中 {len(tl.reads())} 次个人信息读取的频度、时机均未超出参考范围，且无后台读取。",
+        f"The {len(tl.reads())} PI read(s) in this run stay within the reference frequencies, none in the background.",
+        evidence=[event_evidence(ev, e) for e in tl.reads()[:5]],
     )

@@ -40,9 +40,10 @@ def test_header() -> None:
 
 def test_schema() -> None:
     fields = {"id", "no", "zh", "en", "aliases", "basic_function_zh", "basic_function_en", "necessary_pi",
-              "no_pi_needed", "tc260_column", "not_recommended_permissions"}  # fmt: skip
+              "no_pi_needed", "continuous_location", "tc260_column", "not_recommended_permissions"}  # fmt: skip
     for t in types():
         assert set(t) == fields, t.get("id")
+        assert isinstance(t["continuous_location"], bool), t["id"]
         assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", t["id"]), t["id"]
         assert t["zh"].endswith("类") and t["en"], t["id"]
         assert t["basic_function_zh"] and t["basic_function_en"], t["id"]
@@ -137,3 +138,15 @@ def test_spot_checks() -> None:
     assert by_id["womens_health"]["tc260_column"] is None and by_id["womens_health"]["no_pi_needed"]
     first = by_id["map_navigation"]["necessary_pi"][0]
     assert first["text_zh"] == "位置信息" and "precise_location" in first["pi_types"]
+
+
+def test_continuous_location_only_where_the_function_tracks_position() -> None:
+    """Types whose basic function follows the user's position (navigation, ride-hailing, delivery,
+    fitness tracks, vehicle services) may read location continuously (M191-4.4 reference rates)."""
+    continuous = {t["id"] for t in types() if t["continuous_location"]}
+    assert continuous == {"map_navigation", "ride_hailing", "fitness", "express_delivery", "food_delivery",
+                          "vehicle_services"}
+    for t in types():
+        if t["continuous_location"]:
+            assert any(set(i["pi_types"]) & {"precise_location", "trajectory", "address"} for i in t["necessary_pi"]) \
+                or t["id"] == "fitness", t["id"]

@@ -1,0 +1,1 @@
+"""Privacy-policy evidence: reading a policy into a ``PolicyDocument`` and what it says."""

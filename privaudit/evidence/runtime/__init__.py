@@ -1,0 +1,1 @@
+"""Runtime evidence (R, U): importers that turn traces, logcat, camille exports and DroidBot runs into a ``Trace``."""

@@ -149,7 +149,7 @@ def event_evidence(ev: EvidenceSet, e: object, summary: str | None = None, **dat
     what = e.api or e.activity or e.detail or e.kind  # type: ignore[attr-defined]
     who = f"（{e.owner}）" if getattr(e, "owner", None) else ""
     if summary is None:
-        summary = f"t={e.t:.3f}s {what}{who}" + (f"，相对同意时刻 {rel:+.3f}s" if rel is not None else "")  # type: ignore[attr-defined]
+        summary = f"{clock_time(e.t)} {what}{who}" + (f"，相对同意时刻 {rel:+.3f}s" if rel is not None else "")  # type: ignore[attr-defined]
     return Evidence("trace_event", summary, e.provenance,  # type: ignore[attr-defined]
                     {k: v for k, v in {"t": e.t, "kind": e.kind, "api_id": e.api_id,  # type: ignore[attr-defined]
                                        "pi_types": list(e.pi_types) or None, "owner": e.owner,  # type: ignore[attr-defined]
@@ -165,3 +165,12 @@ def flow_evidence(ev: EvidenceSet, f: object, summary: str | None = None, **data
                                        "pi_types": hits or None,
                                        "encodings": sorted({h.encoding for h in f.hits}) or None,  # type: ignore[attr-defined]
                                        **data}.items() if v is not None})
+
+
+def clock_time(t: float) -> str:
+    """A trace time for people: wall-clock time (UTC) when it is an epoch time, else seconds."""
+    if t > 946684800:  # after 2000-01-01: an epoch time
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+    return f"t={t:.3f}s"

@@ -163,7 +163,8 @@ def _runtime_before_consent(ev: EvidenceSet, tl):
     if early or early_perm or early_flows:
         owners: dict[str, int] = {}
         for e in early:
-            owners[e.owner or "?"] = owners.get(e.owner or "?", 0) + 1
+            who_ = e.owner or "调用方未知（日志无调用栈）"
+            owners[who_] = owners.get(who_, 0) + 1
         who = "、".join(f"{k} {v} 次" for k, v in owners.items())
         moment_zh = "用户点击同意之前" if tl.consent is not None else "隐私政策弹窗出现后、用户同意之前（本次运行未同意）"
         moment_en = "before the user agreed" if tl.consent is not None else "while the privacy prompt was unanswered"

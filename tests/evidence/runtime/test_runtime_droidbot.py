@@ -96,7 +96,7 @@ def test_qqmusic_clock_alignment_and_notes(qq):
 
 def test_qqmusic_stacks_in_the_logcat_attribute_sdk_reads(qq):
     serial = [e for e in qq.events if e.api_id == "build.getSerial"]
-    assert len(serial) == 1 and serial[0].owner == "com.weibo.ssosdk"
+    assert len(serial) == 1 and serial[0].sdk_id == "weibo-ssosdk"
     assert serial[0].stack[5].class_name == "android.os.Build" and serial[0].stack[5].method == "getSerial"
     tbs = [e for e in qq.events if e.kind == "api_call" and e.sdk_id == "tencent-tbs-x5"]
     assert len(tbs) == 3 and all(at(10, 57, 47.8) < e.t < at(10, 57, 47.9) for e in tbs)

@@ -146,7 +146,7 @@ def test_stack_trace_is_merged_into_the_identifier_read_it_explains(tmp_path):
     trace = read_logcat(str(p))
     calls = by_kind(trace, "api_call")
     assert len(calls) == 1
-    assert calls[0].api_id == "build.getSerial" and calls[0].owner == "com.weibo.ssosdk"
+    assert calls[0].api_id == "build.getSerial" and calls[0].sdk_id == "weibo-ssosdk"
     assert "calling stack from System.err line 2" in calls[0].detail
 
 

@@ -131,6 +131,7 @@ def summarise(data: dict) -> dict:
         "direct": sum(r["out"].hit for r in ev),
         "any": sum(r["out"].hit_any for r in ev),
         "reflective_only": sum(r["out"].hit_any and not r["out"].hit for r in ev),
+        "reflective_only_class": sum(not r["out"].hit and r["out"].reflective_class is not None for r in ev),
         "right_exact": sum(r["out"].right_class == "exact" for r in ev),
         "right_package": sum(r["out"].right_class == "package" for r in ev),
         "all_groups": sum(r["out"].hit and set(r["out"].groups_found) == set(r["case"].groups) for r in ev),
@@ -243,7 +244,8 @@ def render(data: dict, s: dict, root: Path, wall: float) -> str:
     w(f"- APKs: **{s['apks']}**; evaluated (text names a covered source): **{ev_n}**; excluded: {s['excluded']}.")
     w(f"- **Direct recall: {s['direct']}/{ev_n} = {pct(s['direct'], ev_n)}**.")
     w(f"- Direct + reflective: {s['any']}/{ev_n} = {pct(s['any'], ev_n)} "
-      f"({s['reflective_only']} cases found only as a reflective string).")
+      f"({s['reflective_only']} cases found only as a reflective string; in {s['reflective_only_class']} of them the "
+      "method that loads the API name is located, so the calling class is known).")
     w(f"- Direct recall without the outside-DEX cases: {s['direct_inside']}/{s['evaluated_inside']} = "
       f"{pct(s['direct_inside'], s['evaluated_inside'])}.")
     w(f"- With the right calling class: {s['right']}/{ev_n} = {pct(s['right'], ev_n)} "
@@ -403,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     ev = s["evaluated"]
     print(f"APKs {s['apks']}, evaluated {ev}, excluded {s['excluded']} (no named source API)")
     print(f"direct recall            {s['direct']}/{ev} = {pct(s['direct'], ev)}")
-    print(f"direct + reflective      {s['any']}/{ev} = {pct(s['any'], ev)}")
+    print(f"direct + reflective      {s['any']}/{ev} = {pct(s['any'], ev)} "
+          f"(reflective with calling class: {s['reflective_only_class']})")
     print(f"direct, inside DEX only  {s['direct_inside']}/{s['evaluated_inside']} = "
           f"{pct(s['direct_inside'], s['evaluated_inside'])}")
     print(f"right calling class      {s['right']}/{ev} (exact {s['right_exact']}, package {s['right_package']})")

@@ -267,33 +267,56 @@ def _scan_dex(ev: StaticEvidence, dex: Dex, entry: str, app_packages: tuple[str,
             sdk_id=owner.sdk_id,
             provenance=Provenance("apk", ev.path, entry, site.offset, f"{caller}.{site.caller_method}"),
         ))
-    _reflective(ev, dex, entry, direct)
+    _reflective(ev, dex, entry, direct, app_packages)
     for off, raw in dex.strings_at(URL_RE):
         url = raw.decode("utf-8", "replace")
         ev.urls.append(UrlRef(url, _host(url), Provenance("apk", ev.path, entry, off, "string")))
 
 
-def _reflective(ev: StaticEvidence, dex: Dex, entry: str, direct: set[str]) -> None:
-    """API names present only as string constants: likely called through reflection."""
+def _reflective(ev: StaticEvidence, dex: Dex, entry: str, direct: set[str], app_packages: tuple[str, ...]) -> None:
+    """API names present only as string constants: likely called through reflection.
+
+    The method that loads the name is the caller; a name that is also a method the code refers to
+    (another class's namesake) is not counted.
+    """
+    wanted: dict[int, dict[str, Any]] = {}
     for api in _api_targets():
-        if api["id"] in direct or api["kind"] != "method" or api.get("requires_string"):
+        if api["id"] in direct or api["kind"] != "method" or api.get("requires_string") or len(api["member"]) < 8:
             continue
         sidx = dex.find_string(api["member"])
-        if sidx < 0 or len(api["member"]) < 8:
+        if sidx < 0 or sidx > 0xFFFF:
             continue
         if dex.find_methods(api["class"], api["member"]) or dex.is_method_name(api["member"]):
-            continue  # the string is the name of a method the code refers to (another class's namesake)
+            continue
         cls_name = descriptor_to_class(api["class"])
         if dex.find_string(cls_name) < 0 and dex.find_string(api["class"]) < 0 \
                 and not _class_string_parts(dex, cls_name):
             continue
+        wanted[sidx] = api
+    if not wanted:
+        return
+    sites = dex.call_sites((), (), wanted)
+    for site in sites:
+        api = wanted[site.target]
+        caller = descriptor_to_class(site.caller_class)
+        owner = class_owner(caller, app_packages)
         ev.api_uses.append(ApiUse(
-            api_id=api["id"], api=f"{cls_name}.{api['member']}", pi_types=tuple(api["pi_types"]),
-            permissions=tuple(api.get("permissions", [])), caller_class="?", caller_method="?",
-            owner_kind="unknown", owner="unknown", sdk_id=None,
-            provenance=Provenance("apk", ev.path, entry, None, f'string "{api["member"]}"'),
+            api_id=api["id"], api=f"{descriptor_to_class(api['class'])}.{api['member']}",
+            pi_types=tuple(api["pi_types"]), permissions=tuple(api.get("permissions", [])),
+            caller_class=caller, caller_method=site.caller_method, owner_kind=owner.kind, owner=owner.name,
+            sdk_id=owner.sdk_id,
+            provenance=Provenance("apk", ev.path, entry, site.offset,
+                                  f'{caller}.{site.caller_method} loads "{api["member"]}"'),
             reflective=True,
         ))
+    for sidx, api in wanted.items():
+        if not any(s.target == sidx for s in sites):  # the name is there but no code loads it directly
+            ev.api_uses.append(ApiUse(
+                api_id=api["id"], api=f"{descriptor_to_class(api['class'])}.{api['member']}",
+                pi_types=tuple(api["pi_types"]), permissions=tuple(api.get("permissions", [])),
+                caller_class="?", caller_method="?", owner_kind="unknown", owner="unknown", sdk_id=None,
+                provenance=Provenance("apk", ev.path, entry, None, f'string "{api["member"]}"'), reflective=True,
+            ))
 
 
 def _class_string_parts(dex: Dex, cls_name: str) -> bool:

@@ -238,12 +238,14 @@ class Dex:
 
     # -- call sites -------------------------------------------------------------------------
 
-    def call_sites(self, methods: Iterable[int], fields: Iterable[int] = ()) -> list[CallSite]:
-        """Every instruction that invokes one of ``methods`` or reads one of ``fields``."""
-        methods, fields = set(methods), set(fields)
-        if not methods and not fields:
+    def call_sites(self, methods: Iterable[int], fields: Iterable[int] = (),
+                   strings: Iterable[int] = ()) -> list[CallSite]:
+        """Every instruction that invokes one of ``methods``, reads one of ``fields`` or loads one of
+        the string constants ``strings`` (``target_kind`` "string": e.g. an API name for reflection)."""
+        methods, fields, strings = set(methods), set(fields), set(strings)
+        if not methods and not fields and not strings:
             return []
-        found = list(self._candidates(methods, fields))
+        found = list(self._candidates(methods, fields, strings))
         if not found:
             return []
         by_code: dict[int, tuple[_Code, list[tuple[int, int, str]]]] = {}
@@ -262,7 +264,8 @@ class Dex:
         out.sort(key=lambda c: c.offset)
         return out
 
-    def _candidates(self, methods: set[int], fields: set[int]) -> Iterator[tuple[int, int, str]]:
+    def _candidates(self, methods: set[int], fields: set[int],
+                    strings: set[int] = frozenset()) -> Iterator[tuple[int, int, str]]:
         """(offset, index, kind) of byte runs that look like a wanted invoke or field read.
 
         One pass over the code section; a candidate must sit on a 16-bit boundary and is confirmed
@@ -276,7 +279,10 @@ class Dex:
             parts.append(b"(?P<m>[" + re.escape(INVOKE_OPS) + b"][\\x00-\\xff](?:" + alts(methods) + b"))")
         if fields:
             parts.append(b"(?P<f>[" + re.escape(FIELD_READ_OPS) + b"][\\x00-\\xff](?:" + alts(fields) + b"))")
+        if strings:
+            parts.append(b"(?P<s>\\x1a[\\x00-\\xff](?:" + alts(strings) + b"))")
         pat = re.compile(b"|".join(parts))
+        kinds = {"m": ("method", methods), "f": ("field", fields), "s": ("string", strings)}
         data = self.data
         pos, stop = self._code_section()
         while True:
@@ -287,8 +293,8 @@ class Dex:
             pos = start + 1
             if start & 1 == 0:
                 idx = data[start + 2] | (data[start + 3] << 8)
-                kind = "method" if m.lastgroup == "m" else "field"
-                if idx in (methods if kind == "method" else fields):
+                kind, wanted = kinds[m.lastgroup]  # type: ignore[index]
+                if idx in wanted:
                     yield start, idx, kind
 
     def _code_section(self) -> tuple[int, int]:

@@ -15,9 +15,8 @@ POLICY_TITLE = re.compile(
 
 
 def analyse(doc: PolicyDocument) -> PolicyEvidence:
-    from privaudit.evidence.policy.readability import readability
-
     from privaudit.evidence.policy import language
+    from privaudit.evidence.policy.readability import readability
     from privaudit.evidence.policy.statements import find_statements
 
     ev = PolicyEvidence(document=doc)

@@ -304,6 +304,7 @@ class Outcome:
     right_class: str | None  # best class_match over direct hits
     groups_found: tuple[str, ...]
     extra: list[Any]  # uses whose PI types the text does not imply (evaluated cases only)
+    reflective_class: str | None = None  # best class_match over reflective hits (the method loading the name)
 
     @property
     def hit(self) -> bool:
@@ -322,7 +323,9 @@ def judge(case: Case, uses: Iterable[Any], app_package: str | None = None) -> Ou
     right = "exact" if "exact" in matches else "package" if "package" in matches else None
     found = tuple(g for g in case.groups if any(u.api_id in GROUPS[g].api_ids for u in direct))
     extra = [u for u in uses if not set(u.pi_types) & case.implied_pi_types] if case.evaluated else []
-    return Outcome(case, direct, refl, right, found, extra)
+    refl_matches = [class_match(u.caller_class, case.expected_classes, app_package) for u in refl]
+    refl_right = "exact" if "exact" in refl_matches else "package" if "package" in refl_matches else None
+    return Outcome(case, direct, refl, right, found, extra, refl_right)
 
 
 def must_hit(cases: Iterable[Case]) -> list[Case]:

@@ -97,13 +97,16 @@ def test_recall_floor(droidbench):
 
 
 def test_reflective_cases_are_flagged(droidbench):
-    """Reflection_ICC: the three cases with 'getDeviceId' as a plain string are reported reflective."""
+    """Reflection_ICC: the cases with 'getDeviceId' as a plain string are reported reflective, with the
+    method that loads the name as the caller."""
     cases, outcomes, _ = droidbench
     for c in cases:
-        if c.category == "Reflection_ICC" and c.name in ("AllReflection", "OnlyTelephony", "OnlyTelephony_Dynamic"):
+        if c.category == "Reflection_ICC" and c.name in ("AllReflection", "OnlyTelephony", "OnlyTelephony_Dynamic",
+                                                          "OnlyIntentReceive"):
             o = outcomes[c.apk]
             assert not o.hit and o.reflective, c.apk
-            assert all(u.caller_class == "?" for u in o.reflective)
+            assert o.reflective_class is not None, c.apk
+            assert all(u.provenance.offset and "loads" in u.provenance.locator for u in o.reflective), c.apk
 
 
 def test_all_190_apks_within_budget(droidbench):

@@ -130,6 +130,9 @@ def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -
 
 def _policy_document(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]):
     """The policy to analyse: the one given, else the one bundled in the APK."""
+    bundled = ev.static.bundled_policy if ev.static is not None else None
+    if not inputs.policy and bundled is None:
+        return None
     from privaudit.evidence.policy import document
 
     if inputs.policy:
@@ -139,8 +142,8 @@ def _policy_document(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRe
             doc = document.read_policy(inputs.policy)
         records.append(InputRecord("policy", inputs.policy, doc.sha256))
         return doc
-    if ev.static is not None and ev.static.bundled_policy is not None:
-        entry, raw = ev.static.bundled_policy
+    if bundled is not None:
+        entry, raw = bundled
         doc = document.read_policy_bytes(raw, f"{inputs.apk}!{entry}", entry.rsplit(".", 1)[-1])
         records.append(InputRecord("policy", f"{inputs.apk}!{entry}", doc.sha256))
         return doc

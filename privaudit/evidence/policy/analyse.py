@@ -24,30 +24,44 @@ def analyse(doc: PolicyDocument) -> PolicyEvidence:
     if not text.strip():
         ev.facts["empty"] = True
         return ev
+    header: list[str] | None = None  # header cells of the table being read
+    previous_kind = None
     for block in doc.blocks:
         seg_text = text[block.start : block.end]
+        if block.kind != "table_row":
+            header = None
         if not seg_text.strip():
+            previous_kind = block.kind
             continue
         section = doc.section_of(block.start)
         heading = section.heading if section else None
         cats = language.classify(seg_text, heading) if block.kind != "heading" else []
         ev.segments.append(Segment(block.start, block.end, cats))
         if block.kind == "table_row" and block.cells:
-            row = language.sdk_rows([text[s:e] for s, e in block.cells])
+            cells = [text[s:e] for s, e in block.cells]
+            row = language.sdk_rows(cells, header, block.start, block.end)
             if row is not None:
-                row.start, row.end = block.start, block.end
                 ev.sdk_disclosures.append(row)
-    seen_sdk = {(d.sdk_id or d.name) for d in ev.sdk_disclosures}
+            elif previous_kind != "table_row" or header is None:
+                header = cells  # the first row of a table (or a row with no SDK) names the columns
+        else:
+            # SDK lists written as labelled lines ("SDK名称：…⏎使用目的：…") span sentences: read the block
+            ev.sdk_disclosures.extend(language.sdk_sentences(seg_text, block.start))
+        previous_kind = block.kind
+    seen_sdk: set[str] = set()
+    unique = []
+    for d in ev.sdk_disclosures:
+        key = d.sdk_id or d.name
+        if key not in seen_sdk:
+            seen_sdk.add(key)
+            unique.append(d)
+    ev.sdk_disclosures = unique
     for sent in doc.sentences:
         s_text = text[sent.start : sent.end]
         for pi, start, end, surface in language.pi_mentions(s_text):
             ev.mentions.append(PiMention(pi, surface, sent.start + start, sent.start + end))
         ev.practices.extend(language.practices(s_text, sent.start))
         ev.permission_disclosures.extend(language.permission_explanations(s_text, sent.start))
-        for d in language.sdk_sentences(s_text, sent.start):
-            if (d.sdk_id or d.name) not in seen_sdk:
-                seen_sdk.add(d.sdk_id or d.name)
-                ev.sdk_disclosures.append(d)
     spans = [(s.start, s.end) for s in doc.sentences]
     ev.facts["statements"] = find_statements(text, spans)
     ev.facts["readability"] = readability(text, spans)

@@ -8,18 +8,24 @@ for the one http(s) URL it is given.
 
 Encoding is detected here, with the standard library only: byte-order marks, UTF-16/32 without a
 mark (where the NUL bytes fall), strict UTF-8, a declared ``<meta charset>`` or XML ``encoding=``
-when it decodes cleanly, and otherwise a score between GB18030, Big5 (and UTF-8 with a few bad
-bytes, or Windows-1252 for Western text): how many of the decoded characters are frequent in
-Chinese policies, less the decoding errors. Bytes that still do not decode become U+FFFD and a note.
+(or HTTP charset) when it decodes cleanly, and otherwise a score between GB18030, Big5, UTF-8 with
+a few bad bytes, UTF-16 and Windows-1252: how many decoded characters are frequent in Chinese
+policies, less rare and implausible ones. Bytes that still do not decode become U+FFFD and a note.
 
 The normalised text is the document's blocks (headings, paragraphs, list items, table rows whose
-cells are joined by tabs) joined by "\\n"; every ``Block``, ``Section`` and ``Sentence`` offset
-indexes it. Plain text and ``<pre>`` text keep one block per line; Chinese numbering (一、 （一）
-第X条 1. 1.1 …), Markdown ``#`` lines and short emphasised or isolated lines become headings.
+cells are joined by tabs) joined by "\n"; every ``Block``, ``Section`` and ``Sentence`` offset
+indexes it. Plain text and ``<pre>`` text keep one block per line (hard-wrapped text and PDF lines
+are joined back into paragraphs). Headings come from ``h1``-``h6`` and Markdown ``#``, and from
+Chinese numbering (第X章 > 第X条 > 一、 > （一） > 1. > 1.1 > (1) > ①), emphasised short lines and
+short isolated lines followed by body text; a table of contents repeated later as headings stays a
+list. Sentences end at 。！？；!?; (and ". " in English), never inside 《》“”「」() pairs, URLs,
+e-mail addresses or decimal numbers.
 
 Limits: files above 64 MiB are refused (``UnsafeInput``); text beyond 4,000,000 characters is cut
-with a note; HTML nesting deeper than 256 elements is flattened; HTML has no entity definitions,
-so entity expansion is bounded by the input. Every failure is a one-line ``InputError``.
+with a note; HTML nesting deeper than 256 elements is flattened and at most 1,000,000 tags and
+text runs are read; a tag, comment or script left open for more than 1 MiB is skipped in one step
+(html.parser would re-read it quadratically). HTML has no entity definitions, so entity expansion is
+bounded by the input. Every failure is a one-line ``InputError``; nothing else escapes.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ MAX_HTML_DEPTH = 256
 MAX_PDF_PAGES = 5000
 MAX_JOINED = 20_000  # characters of one paragraph joined from wrapped lines
 HTML_CHUNK = 1 << 19  # characters fed to the HTML tokeniser at a time
-MAX_HTML_TAGS = 1_000_000  # start tags read from one document (html.parser reads ~100,000 a second)
+MAX_HTML_EVENTS = 1_000_000  # tags and text runs read from one document (html.parser: ~100,000 a second)
 HTML_STALL = 1 << 20  # an unterminated construct holding this much back is read as text
 SAMPLE_BYTES = 16 * 1024  # bytes scored when guessing an encoding
 
@@ -76,31 +82,47 @@ _FREQUENT = (
 )
 
 
-def _char_class(chars: str) -> re.Pattern[str]:
-    return re.compile("[" + "".join(sorted(set(chars))) + "]")
+class _Lazy:
+    """A regular expression compiled on first use: importing this module stays cheap."""
+
+    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+
+    def __getattr__(self, name: str):  # first use: compile, then serve the methods from the instance
+        rx = re.compile(self.pattern, self.flags)
+        for method in ("search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"):
+            setattr(self, method, getattr(rx, method))
+        return getattr(rx, name)
 
 
-_FREQ_RUN_RE = re.compile(_char_class(_FREQUENT + _TRAD).pattern + "+")
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_KANA_RE = re.compile(r"[\u3040-\u30ff]")
-_HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
-_OTHER_LETTER_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f]")
-# Characters a wrong decoding produces: C0/C1 controls, private use, non-characters.
-_ODD_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffe\uffff\ufffd]")
+_rx = _Lazy
+
+
+def _char_class(chars: str) -> _Lazy:
+    return _rx("[" + "".join(sorted(set(chars))) + "]")
+
+
+_FREQ_RUN_RE = _rx(_char_class(_FREQUENT + _TRAD).pattern + "+")
+_HAN_RE = _rx(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA_RE = _rx(r"[\u3040-\u30ff]")
+_HANGUL_RE = _rx(r"[\uac00-\ud7af]")
+_OTHER_LETTER_RE = _rx(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f]")
 # Characters of ordinary text in the scripts a policy is written in.
-_PLAUSIBLE_RE = re.compile(r"[\t\n\r\x20-\x7e\u00a0-\u024f\u0370-\u052f\u2000-\u206f\u2100-\u218f\u2460-\u24ff"
-                           r"\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
-_PLAUSIBLE_RUN_RE = re.compile(_PLAUSIBLE_RE.pattern + "+")
-_PLAUSIBLE_ZH_RUN_RE = re.compile(_PLAUSIBLE_RE.pattern.replace("\\uac00-\\ud7af", "") + "+")  # no Hangul
-_HIGH_BYTE_RE = re.compile(rb"[\x80-\xff]")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_PLAUSIBLE_RE = _rx(r"[\t\n\r\x20-\x7e\u00a0-\u024f\u0370-\u052f\u2000-\u206f\u2100-\u218f\u2460-\u24ff"
+                    r"\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_PLAUSIBLE_RUN_RE = _rx(_PLAUSIBLE_RE.pattern + "+")
+_PLAUSIBLE_ZH_RUN_RE = _rx(_PLAUSIBLE_RE.pattern.replace("\\uac00-\\ud7af", "") + "+")  # no Hangul
+_HIGH_BYTE_RE = _rx(rb"[\x80-\xff]")
+_CONTROL_RE = _rx(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # East Asian wide characters: no space is needed (or wanted) between two of them.
-_WIDE = r"\u1100-\u115f\u2e80-\u303e\u3040-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-_WIDE_RE = re.compile(f"[{_WIDE}]")
-_WRAP_SPACE_RE = re.compile(f"(?<=[{_WIDE}])[ \\t]*[\\r\\n]\\s*(?=[{_WIDE}])")
-_CJK_GAP_RE = re.compile(f"(?<=[{_WIDE}]) +(?=[{_WIDE}])")
-_WS_RE = re.compile(r"\s+")
-_INVISIBLE_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff]")
+_WIDE = (r"\u1100-\u115f\u2e80-\u303e\u3040-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
+         r"\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6")
+_WIDE_RE = _rx(f"[{_WIDE}]")
+_WRAP_SPACE_RE = _rx(f"(?<=[{_WIDE}])[ \\t]*[\\r\\n]\\s*(?=[{_WIDE}])")
+_CJK_GAP_RE = _rx(f"(?<=[{_WIDE}]) +(?=[{_WIDE}])")
+_WS_RE = _rx(r"\s+")
+_INVISIBLE_RE = _rx(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b\u2060\ufeff]")
 _EN_STOP = frozenset(
     "the and of to you your we our us is are in for with that this or by not be on information data "
     "privacy use may will can from as it any if".split()
@@ -268,7 +290,8 @@ def _read(data: bytes, label: str, hint: str | None, declared: str | None = None
         raise UnsafeInput(f"policy file is {len(data)} bytes (limit 64 MiB)", label)
     sha = hashlib.sha256(data).hexdigest()
     notes: list[str] = []
-    if b"%PDF-" in data[:1024]:
+    pdf_at = data.find(b"%PDF-", 0, 1024)
+    if pdf_at == 0 or pdf_at > 0 and (not data[:pdf_at].strip() or b"%%EOF" in data[-4096:]):
         blocks = _pdf_blocks(data, label, notes)
         return _document(label, blocks, "pdf", None, sha, notes)
     kind = _binary_kind(data)
@@ -340,7 +363,7 @@ def _starts_like_markup(data: bytes) -> bool:
     return head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<meta", b"<body", b"<!--"))
 
 
-_TAG_RE = re.compile(r"<(?:p|div|br|span|table|tr|td|li|ul|ol|h[1-6]|body|html|head|a|strong|b|font|section|pre)\b",
+_TAG_RE = _rx(r"<(?:p|div|br|span|table|tr|td|li|ul|ol|h[1-6]|body|html|head|a|strong|b|font|section|pre)\b",
                      re.I)
 
 
@@ -368,10 +391,10 @@ _BOMS = (
     (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
 )
-_META_CHARSET_RE = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})""", re.I)
-_XML_ENCODING_RE = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""", re.I)
+_META_CHARSET_RE = _rx(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})""", re.I)
+_XML_ENCODING_RE = _rx(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""", re.I)
 _ASCII_BYTES = bytes(range(128))
-_ISOLATED_HIGH_RE = re.compile(rb"(?<![\x80-\xff])[\x80-\xff](?![\x80-\xff])")
+_ISOLATED_HIGH_RE = _rx(rb"(?<![\x80-\xff])[\x80-\xff](?![\x80-\xff])")
 _NOT_TEXT_CODECS = frozenset({"base64", "hex", "zlib", "bz2", "rot-13", "rot13", "quopri", "uu", "idna", "punycode"})
 
 
@@ -551,8 +574,9 @@ _BLOCK = frozenset({
     "hgroup", "xmp", "listing", "textarea", "select",
 }) | _HEADINGS | _LISTS
 _TRACKED = _HEADINGS | _LISTS | _BOLD | _CELLS | {"li", "pre", "table", "tr"}
-_TAG_START_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)")
-_BAD_MARKED_RE = re.compile(r"<!\[(?!CDATA\[|if\b|endif\b|else\b)", re.I)
+_STRAY_LT_RE = _rx(r"<(?![a-zA-Z/!?])")
+_TAG_START_RE = _rx(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)")
+_BAD_MARKED_RE = _rx(r"<!\[(?!CDATA\[|if\b|endif\b|else\b)", re.I)
 
 _PARSER_CLASS = None
 
@@ -586,7 +610,7 @@ def _html_parser_class():  # the class is made on first use, so html.parser load
             self.lists = 0
             self.pre = 0
             self.chars = 0
-            self.tags = 0
+            self.events = 0
             self.deep = False
 
         def updatepos(self, i: int, j: int) -> int:  # line numbers are never used: skip counting them
@@ -594,7 +618,7 @@ def _html_parser_class():  # the class is made on first use, so html.parser load
 
         # tokens
         def handle_starttag(self, tag: str, attrs: list) -> None:  # attributes are never looked at
-            self.tags += 1
+            self.events += 1
             if self.skipping:
                 if tag in _SKIP:
                     self._skip(tag)
@@ -636,6 +660,7 @@ def _html_parser_class():  # the class is made on first use, so html.parser load
                 self._flush()
 
         def handle_endtag(self, tag: str) -> None:
+            self.events += 1
             if self.skipping:
                 if tag in _SKIP:
                     if self.skip_overflow:
@@ -653,6 +678,7 @@ def _html_parser_class():  # the class is made on first use, so html.parser load
                     self._end_table()
 
         def handle_data(self, data: str) -> None:
+            self.events += 1
             if self.skipping:
                 return
             self.buf.append(data)
@@ -832,6 +858,7 @@ def _html_blocks(src: str, notes: list[str]) -> tuple[list[_B], bool]:
     """Blocks of an HTML document, and whether the text cap stopped the reading."""
     if "<![" in src:
         src = _BAD_MARKED_RE.sub("&lt;![", src)  # marked sections html.parser cannot parse
+    src = _STRAY_LT_RE.sub("&lt;", src)  # a "<" that starts nothing is text (one event per "<" otherwise)
     parser = _html_parser_class()()
     cut = False
     pos = 0
@@ -848,8 +875,8 @@ def _html_blocks(src: str, notes: list[str]) -> tuple[list[_B], bool]:
             if parser.chars >= MAX_TEXT_CHARS:
                 cut = pos < len(src)
                 break
-            if parser.tags > MAX_HTML_TAGS and pos < len(src):
-                notes.append(f"HTML has more than {MAX_HTML_TAGS:,} tags: the rest was not read")
+            if parser.events > MAX_HTML_EVENTS and pos < len(src):
+                notes.append(f"HTML has more than {MAX_HTML_EVENTS:,} tags and text runs: the rest was not read")
                 break
         if parser.rawdata.startswith("<") and not parser.cdata_elem:
             parser.rawdata = ""  # a tag or comment left open at the end is dropped, as browsers do
@@ -870,8 +897,10 @@ def _unstall(parser, src: str, pos: int) -> int | None:
     and skipped in one step: a tag is replaced by its bare name, so ``<script …>`` still starts
     a script. Returns where to go on feeding, or None when the document ends inside it.
     """
-    start = pos - len(parser.rawdata)
     elem = parser.cdata_elem
+    if not elem and not parser.rawdata.startswith("<"):
+        return pos  # a long text run held back until its last entity is complete: nothing is stuck
+    start = pos - len(parser.rawdata)
     parser.rawdata = ""
     if elem:  # inside <script>/<style>: find its end tag ourselves
         m = re.compile(rf"</\s*{re.escape(elem)}\s*>", re.I).search(src, start)
@@ -894,25 +923,25 @@ def _unstall(parser, src: str, pos: int) -> int | None:
 
 # -- plain text and Markdown ------------------------------------------------------------------
 
-_NL_RE = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-_RULE_RE = re.compile(r"[=\-_*~·—━─＝－#]{3,}")
-_ATX_RE = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
-_BULLET_RE = re.compile(r"(?:[-*+](?=\s)|[•·●○◦▪▫■□◆◇►▶➢✓√※])\s*")
-_ORDERED_MD_RE = re.compile(r"\d{1,3}[.)](?=\s)")
-_TABLE_SEP_RE = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?")
-_HTML_BLOCK_RE = re.compile(
+_NL_RE = _rx(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_RULE_RE = _rx(r"[=\-_*~·—━─＝－#]{3,}")
+_ATX_RE = _rx(r"(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
+_BULLET_RE = _rx(r"(?:[-*+](?=\s)|[•·●○◦▪▫■□◆◇►▶➢✓√※])\s*")
+_ORDERED_MD_RE = _rx(r"\d{1,3}[.)](?=\s)")
+_TABLE_SEP_RE = _rx(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?")
+_HTML_BLOCK_RE = _rx(
     r"</?(?:table|div|p|ul|ol|li|h[1-6]|section|article|blockquote|pre|details|dl|center|tbody|thead|tr|td|th|hr|"
     r"figure)\b", re.I)
-_BOLD_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EM_RE = re.compile(r"(?<![*A-Za-z0-9\\])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![*A-Za-z0-9])")
-_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
-_LINK_RE = re.compile(r"\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
-_CODE_RE = re.compile(r"`+([^`]+)`+")
-_BR_RE = re.compile(r"<br\s*/?>", re.I)
-_INLINE_TAG_RE = re.compile(
+_BOLD_RE = _rx(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EM_RE = _rx(r"(?<![*A-Za-z0-9\\])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![*A-Za-z0-9])")
+_IMAGE_RE = _rx(r"!\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_LINK_RE = _rx(r"\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_CODE_RE = _rx(r"`+([^`]+)`+")
+_BR_RE = _rx(r"<br\s*/?>", re.I)
+_INLINE_TAG_RE = _rx(
     r"</?(?:a|b|strong|em|i|u|span|font|sup|sub|small|big|code|mark|del|ins|s|strike|img|p|div|center|br)\b[^>]*>",
     re.I)
-_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_ESCAPE_RE = _rx(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def _inline(s: str, markdown: bool) -> tuple[str, bool]:
@@ -1130,7 +1159,7 @@ def _join_lines(parts: list[str]) -> str:
 
 # -- PDF --------------------------------------------------------------------------------------
 
-_PAGE_NUMBER_RE = re.compile(
+_PAGE_NUMBER_RE = _rx(
     r"[-—–\s]*(?:第\s*)?\d{1,4}\s*(?:页)?\s*(?:(?:[/／]|of)\s*\d{1,4}|共\s*\d{1,4}\s*页)?[-—–\s]*|(?:page|Page|PAGE)\s+\d+"
     r"(?:\s+of\s+\d+)?")
 
@@ -1237,25 +1266,25 @@ def _pdf_lines(pages: list[str]) -> list[str]:
 
 _CN_DIGITS = "一二三四五六七八九十百零〇两"
 _NUMBERING = (
-    ("chapter", re.compile(rf"第\s*[{_CN_DIGITS}\d]+\s*[章部篇编]")),
-    ("section", re.compile(rf"第\s*[{_CN_DIGITS}\d]+\s*节")),
-    ("article", re.compile(rf"第\s*[{_CN_DIGITS}\d]+\s*条")),
-    ("cn", re.compile(rf"[{_CN_DIGITS}]{{1,3}}\s*[、.．]")),
-    ("cn_paren", re.compile(rf"[（(]\s*[{_CN_DIGITS}]{{1,3}}\s*[）)]")),
-    ("num3", re.compile(r"\d{1,2}[.．]\d{1,2}[.．]\d{1,2}(?![\d.．])")),
-    ("num2", re.compile(r"\d{1,2}[.．]\d{1,2}(?![\d.．%])")),
-    ("num", re.compile(r"\d{1,2}\s*[、.．](?!\d)")),
-    ("num_paren", re.compile(r"[（(]\s*\d{1,2}\s*[）)]")),
-    ("num_half", re.compile(r"\d{1,2}[)）]")),
-    ("circled", re.compile(r"[①-⑳]")),
-    ("en", re.compile(r"(?:article|section|chapter|part)\s+(?:\d{1,3}|[ivx]{1,5})\b[.:]?", re.I)),
+    ("chapter", _rx(rf"第\s*[{_CN_DIGITS}\d]+\s*[章部篇编]")),
+    ("section", _rx(rf"第\s*[{_CN_DIGITS}\d]+\s*节")),
+    ("article", _rx(rf"第\s*[{_CN_DIGITS}\d]+\s*条")),
+    ("cn", _rx(rf"[{_CN_DIGITS}]{{1,3}}\s*[、.．]")),
+    ("cn_paren", _rx(rf"[（(]\s*[{_CN_DIGITS}]{{1,3}}\s*[）)]")),
+    ("num3", _rx(r"\d{1,2}[.．]\d{1,2}[.．]\d{1,2}(?![\d.．])")),
+    ("num2", _rx(r"\d{1,2}[.．]\d{1,2}(?![\d.．%])")),
+    ("num", _rx(r"\d{1,2}\s*[、.．](?!\d)")),
+    ("num_paren", _rx(r"[（(]\s*\d{1,2}\s*[）)]")),
+    ("num_half", _rx(r"\d{1,2}[)）]")),
+    ("circled", _rx(r"[①-⑳]")),
+    ("en", _rx(r"(?:article|section|chapter|part)\s+(?:\d{1,3}|[ivx]{1,5})\b[.:]?", re.I)),
 )
 # The usual nesting of the styles: 第X章 > 第X节 > 第X条 > 一、 > （一） > 1. > 1.1 > 1.1.1 > (1) > 1) > ①
 _ORDER = ("en", "chapter", "section", "article", "cn", "cn_paren", "num", "num2", "num3", "num_paren", "num_half",
           "circled")
 _STRONG = frozenset({"chapter", "section", "article", "cn", "cn_paren", "en"})
-_LETTER_RE = re.compile(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
-_DATE_RE = re.compile(r"\d{4}\s*(?:年|[-/.])")
+_LETTER_RE = _rx(r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
+_DATE_RE = _rx(r"\d{4}\s*(?:年|[-/.])")
 
 
 def _numbering(text: str) -> tuple[str, str] | None:
@@ -1477,7 +1506,8 @@ def _language(text: str) -> tuple[str, bool, bool]:
     han = sum(map(len, _HAN_RUN_RE.findall(sample)))
     kana = hangul = other = 0
     if _FOREIGN_RUN_RE.search(sample):
-        kana, hangul, other = (sum(map(len, rx.findall(sample))) for rx in (_KANA_RUN_RE, _HANGUL_RUN_RE, _OTHER_RUN_RE))
+        kana, hangul, other = (sum(map(len, rx.findall(sample)))
+                               for rx in (_KANA_RUN_RE, _HANGUL_RUN_RE, _OTHER_RUN_RE))
     ascii_only = sample.encode("ascii", "ignore")
     latin = len(ascii_only) - len(ascii_only.translate(None, _ASCII_LETTERS))
     simp = trad = 0
@@ -1503,13 +1533,13 @@ def _language(text: str) -> tuple[str, bool, bool]:
     return "other", simplified, traditional
 
 
-def _runs(rx: re.Pattern[str]) -> re.Pattern[str]:
-    return re.compile(rx.pattern + "+")
+def _runs(rx: _Lazy) -> _Lazy:
+    return _rx(rx.pattern + "+")
 
 
 # Counting runs rather than single characters is several times faster.
 _HAN_RUN_RE, _KANA_RUN_RE, _HANGUL_RUN_RE, _OTHER_RUN_RE = map(_runs, (_HAN_RE, _KANA_RE, _HANGUL_RE, _OTHER_LETTER_RE))
-_FOREIGN_RUN_RE = re.compile(f"{_KANA_RE.pattern}|{_HANGUL_RE.pattern}|{_OTHER_LETTER_RE.pattern}")
+_FOREIGN_RUN_RE = _rx(f"{_KANA_RE.pattern}|{_HANGUL_RE.pattern}|{_OTHER_LETTER_RE.pattern}")
 _SCRIPT_RUN_RE = _runs(_char_class(_SIMP + _TRAD))
 _SIMP_SET = frozenset(_SIMP)
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -1519,15 +1549,15 @@ _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 _TERMS = "。！？；!?;︒"
 _CLOSERS = "\"'”’」』)）]】》"
-_TERM_CHAR_RE = re.compile(r"[。！？；!?;︒.]")
-_WORD_BEFORE_RE = re.compile(r"[\w.]*$")
-_PROTECT_RE = re.compile(
+_TERM_CHAR_RE = _rx(r"[。！？；!?;︒.]")
+_WORD_BEFORE_RE = _rx(r"[\w.]*$")
+_PROTECT_RE = _rx(
     r"(?:https?|ftp)://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+|www\.[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"
     r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 _OPEN = "《“「『（(【〈〔"
 _CLOSE = "》”」』）)】〉〕"
 _PAIR = dict(zip(_CLOSE, _OPEN, strict=True))
-_BRACKET_RE = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
+_BRACKET_RE = _rx("[" + re.escape(_OPEN + _CLOSE) + "]")
 _ABBREV = frozenset(
     "e.g i.e etc inc ltd co corp no nos mr mrs ms dr prof st vs jr sr u.s u.k e.u approx fig art sec para pp vol "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()

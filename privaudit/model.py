@@ -54,9 +54,8 @@ class Provenance:
     locator: str | None = None
 
     def short(self) -> str:
-        if self.source == "policy":
-            where = f"{self.entry or self.file}:{self.offset}" if self.offset is not None else (self.entry or self.file)
-            return f"{where} “{self.locator}”" if self.locator else where
+        if self.source == "policy":  # the quote itself is the evidence's summary
+            return f"{self.entry or self.file}:{self.offset}" if self.offset is not None else (self.entry or self.file)
         parts = [self.entry or self.file]
         if self.offset is not None:
             parts.append(f"@0x{self.offset:x}")

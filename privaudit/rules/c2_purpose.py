@@ -46,8 +46,10 @@ def purposes_not_listed(ev: EvidenceSet):
     if ev.static is not None:
         sdks_ok = declared_sdks(ev)
         declared_names = {d.name for d in pol.sdk_disclosures}
+        # A product family is declared by naming one of its SDKs (极光推送 covers JCore of the same vendor).
+        vendors = {x["vendor"] for x in catalog.sdks() if x["id"] in sdks_ok and x.get("vendor")}
         for s in ev.static.sdks:
-            if s.sdk_id not in sdks_ok and s.name not in declared_names:
+            if s.sdk_id not in sdks_ok and s.name not in declared_names and s.vendor not in vendors:
                 undeclared_sdks.append(s)
                 evidence.append(as_evidence(s, "sdk", f"未在隐私政策中说明的 SDK：{s.name}（{s.vendor}）",
                                             sdk_id=s.sdk_id, reason="sdk_not_declared"))

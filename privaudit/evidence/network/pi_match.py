@@ -1,17 +1,19 @@
 """Find PI in request bytes: the device's known values in their usual encodings, and value-free detectors.
 
 Every needle goes into ONE multi-pattern automaton that runs once over the ASCII-lowercased
-bytes of a body (or of all the fields of a request part, joined): the known values and their
-raw / case / hash / Base64 / URL-encoded forms, the installed package names, and the key names
-(``imei"``, ``lat=``…) that wake a value-free detector. Each match is then checked against the
-original bytes (Base64 is case-sensitive; digits must not touch other digits; a detector's value
-must have its shape), so the lowercasing costs no precision. Location near the profile's point
-is found by parsing number pairs, only in bodies that contain the point's whole degrees.
+bytes of a request (URL, query fields, headers, cookies and body joined, each part remembering
+where it came from): the known values and their raw / case / hash / Base64 / URL-encoded forms,
+the installed package names, and the key names (``imei"``, ``lat=``…) that wake a value-free
+detector. Each match is then checked against the original bytes (Base64 is case-sensitive and
+is confirmed by decoding; digits must not touch other digits; a detector's value must have its
+shape), so the lowercasing costs no precision. Location near the profile's point is found by
+parsing the number pairs around each occurrence of the point's whole degrees (``39.``, ``116.``).
 
 A hit records the PI type, where, the encoding and the field, never the value.
 
-Backends, fastest first: ``ahocorasick_rs`` (DFA), ``pyahocorasick``, and Python's ``re`` (one
-alternation of escaped literals; non-overlapping, slowest). ``benchmarks/network_pi.py`` measures all.
+Backends, fastest first: ``ahocorasick_rs`` (Rust DFA over bytes), ``pyahocorasick``, and Python's
+``re`` (one alternation of escaped literals; non-overlapping, ~170 times slower). See
+``docs/benchmarks-network.md``.
 """
 
 from __future__ import annotations
@@ -108,10 +110,9 @@ class PiMatcher:
                  backend: str | None = None) -> None:
         self.profile = profile
         self.notes: list[str] = []
-        self._detectors = detectors
-        self._locations = profile.locations if profile else ()
+        self._locations = [q for lat, lon in (profile.locations if profile else ()) for q in _datums(lat, lon)]
         self._radius = profile.radius_m if profile else 100.0
-        self._loc_prefixes = _degree_prefixes(self._locations, self._radius)
+        self._loc_prefixes = _degree_prefixes([(lat, lon) for lat, lon, _ in self._locations], self._radius)
         self._loc_prefixes_all = sorted({p for group in self._loc_prefixes for p in group})
         table: dict[bytes, list[_Needle]] = {}
         if profile:
@@ -217,10 +218,10 @@ class PiMatcher:
                 if before and st - before.end() <= PAIR_GAP and parts.same(before.start(), st):
                     pairs.append((float(before.group()), a, before.start()))
                 for x, y, first in pairs:
-                    if any(min(_distance_m(x, y, lat, lon), _distance_m(y, x, lat, lon)) <= self._radius
-                           for lat, lon in self._locations):
-                        _add_hit(hits, "precise_location", "raw", *_field(data, first, parts))
-                        return
+                    for lat, lon, datum in self._locations:
+                        if min(_distance_m(x, y, lat, lon), _distance_m(y, x, lat, lon)) <= self._radius:
+                            _add_hit(hits, "precise_location", datum, *_field(data, first, parts))
+                            return
 
     def _detect(self, data: bytes, parts: _Parts, triggers: list[tuple[_Needle, int, int]], hits: dict) -> None:
         known = {(h.pi_type, h.where, h.field) for h in hits.values()}
@@ -495,6 +496,44 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _datums(lat: float, lon: float) -> list[tuple[float, float, str]]:
+    """The profile point (WGS-84, as a phone's GPS reports it) and, in China, the same point in the
+    GCJ-02 datum that Chinese map SDKs (AMap, Tencent) report and in Baidu's BD-09: 300-700 m apart,
+    so a point sent in either would otherwise be missed."""
+    out = [(lat, lon, "raw")]
+    if 72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271:
+        g_lat, g_lon = wgs84_to_gcj02(lat, lon)
+        out.append((g_lat, g_lon, "gcj02"))
+        out.append((*gcj02_to_bd09(g_lat, g_lon), "bd09"))
+    return out
+
+
+def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    """The published GCJ-02 offset (Krasovsky ellipsoid), applied to a WGS-84 point in China."""
+    a, ee = 6378245.0, 0.00669342162296594323
+    x, y = lon - 105.0, lat - 35.0
+    d_lat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+             + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+             + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+             + (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    d_lon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+             + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+             + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+             + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(rad) ** 2
+    d_lat = (d_lat * 180.0) / ((a * (1 - ee)) / (magic * math.sqrt(magic)) * math.pi)
+    d_lon = (d_lon * 180.0) / (a / math.sqrt(magic) * math.cos(rad) * math.pi)
+    return lat + d_lat, lon + d_lon
+
+
+def gcj02_to_bd09(lat: float, lon: float) -> tuple[float, float]:
+    x_pi = math.pi * 3000.0 / 180.0
+    z = math.sqrt(lon * lon + lat * lat) + 0.00002 * math.sin(lat * x_pi)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * x_pi)
+    return z * math.sin(theta) + 0.006, z * math.cos(theta) + 0.0065
 
 
 def _degree_prefixes(points: Iterable[tuple[float, float]], radius_m: float) -> list[tuple[bytes, ...]]:

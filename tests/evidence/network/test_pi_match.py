@@ -137,6 +137,23 @@ def test_location_within_100_m_of_the_profile_point() -> None:
     assert m.scan(b"version=39.9042&build=116.4074.1", "body") == []  # a dotted version is not a number
 
 
+def test_location_in_the_chinese_datums() -> None:
+    from privaudit.evidence.network.pi_match import gcj02_to_bd09, wgs84_to_gcj02
+
+    lat, lon = wgs84_to_gcj02(39.9087, 116.3975)  # Tiananmen: GCJ-02 is about 550 m off WGS-84
+    assert (round(lat, 4), round(lon, 4)) == (39.9101, 116.4037)
+    m = PiMatcher(PROFILE, detectors=False)
+    g_lat, g_lon = wgs84_to_gcj02(39.9042, 116.4074)
+    b_lat, b_lon = gcj02_to_bd09(g_lat, g_lon)
+    gcj = m.scan(b'{"latitude":%.6f,"longitude":%.6f}' % (g_lat, g_lon), "body")
+    bd = m.scan(b"location=%.6f,%.6f" % (b_lon, b_lat), "url")  # lon,lat as Baidu's APIs write it
+    assert [(h.pi_type, h.encoding) for h in gcj] == [("precise_location", "gcj02")]
+    assert [(h.pi_type, h.encoding, h.field) for h in bd] == [("precise_location", "bd09", "location")]
+    abroad = PiMatcher(profile_from_dict({"location": {"lat": 52.52, "lon": 13.405}}), detectors=False)
+    assert abroad.scan(b'{"lat":52.5201,"lon":13.4051}', "body")[0].encoding == "raw"
+    assert len(abroad._locations) == 1  # no Chinese datum outside China
+
+
 def test_three_installed_packages_make_an_app_list() -> None:
     m = PiMatcher(PROFILE, detectors=False)
     three = json.dumps({"apps": ["com.tencent.mm", "com.taobao.taobao", "com.sina.weibo", "x.y"]}).encode()

@@ -291,5 +291,5 @@ def _ijson() -> Any:
     try:
         import ijson
     except ImportError:
-        raise InputError("reading HAR files needs the ijson package: pip install 'privaudit[network]'") from None
+        raise InputError("reading HAR files needs the ijson package: pip install ijson") from None
     return ijson

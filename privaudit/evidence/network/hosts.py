@@ -31,7 +31,7 @@ def _psl() -> Any:  # publicsuffixlist.PublicSuffixList, imported lazily
     try:
         from publicsuffixlist import PublicSuffixList
     except ImportError:
-        raise InputError("host attribution needs the publicsuffixlist package: pip install 'privaudit[network]'") \
+        raise InputError("host attribution needs the publicsuffixlist package: pip install publicsuffixlist") \
             from None
     return PublicSuffixList()
 

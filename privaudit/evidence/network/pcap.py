@@ -508,5 +508,5 @@ def _dpkt() -> Any:
         import dpkt.pcapng
         import dpkt.sll2  # noqa: F401 - registers the SLL2 decoder used above
     except ImportError:
-        raise InputError("reading pcap files needs the dpkt package: pip install 'privaudit[network]'") from None
+        raise InputError("reading pcap files needs the dpkt package: pip install dpkt") from None
     return dpkt

@@ -114,7 +114,7 @@ def _xlsx_rows(path: str) -> tuple[str, list[tuple[Any, ...]]]:
     try:
         import openpyxl
     except ImportError:
-        raise InputError("reading .xlsx needs openpyxl: pip install 'privaudit[runtime]'", path) from None
+        raise InputError("reading .xlsx needs openpyxl (a privaudit dependency): pip install openpyxl", path) from None
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -153,7 +153,7 @@ def _xls_rows(path: str) -> tuple[str, list[tuple[Any, ...]]]:
     try:
         import xlrd
     except ImportError:
-        raise InputError("reading .xls needs xlrd: pip install 'privaudit[runtime]'", path) from None
+        raise InputError("reading .xls needs xlrd (a privaudit dependency): pip install xlrd", path) from None
     try:
         book = xlrd.open_workbook(path, on_demand=True)
     except Exception as exc:  # xlrd raises XLRDError, struct.error, IndexError … on broken files

@@ -150,9 +150,43 @@ def _policy_document(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRe
     return None
 
 
+MAX_TIMELINE_EVENTS = 500
+
+
+def _timeline_facts(tl: Any) -> dict[str, Any]:
+    """What happened before and after consent, by whom, how often; and the first events in order."""
+    def phase(t: float) -> str:
+        if tl.consent is None and tl.consent_shown is None:
+            return "unknown"
+        return "before_consent" if tl.before_consent(t) else "after_consent"
+
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for e in tl.reads():
+        who = e.owner or "unattributed"
+        bucket = counts.setdefault(phase(e.t), {}).setdefault(who, {})
+        bucket[e.api or e.api_id or "?"] = bucket.get(e.api or e.api_id or "?", 0) + 1
+    flows: dict[str, dict[str, int]] = {}
+    for f in tl.flows + tl.other_flows:
+        if f.hits:
+            bucket = flows.setdefault(phase(f.t) if f in tl.flows else "unknown", {})
+            key = f"{f.host} ({f.owner or f.owner_kind})"
+            bucket[key] = bucket.get(key, 0) + 1
+    shown = [e for e in tl.events if e.kind != "api_call" or e.pi_types][:MAX_TIMELINE_EVENTS]
+    return {
+        "clock": tl.clock, "consent": tl.consent, "refusal": tl.refusal, "consent_shown": tl.consent_shown,
+        "reads": counts, "flows_with_pi": flows, "notes": tl.notes,
+        "events": [{"t": e.t, "kind": e.kind, "what": e.api or e.activity or e.detail, "owner": e.owner,
+                    "pi_types": list(e.pi_types), "phase": phase(e.t), "source": e.provenance.short()}
+                   for e in shown],
+        "events_total": len(tl.events),
+    }
+
+
 def _facts(ev: EvidenceSet) -> dict[str, Any]:
     """Inventories a reader wants beside the verdicts: permissions, SDKs, PI-reading calls, hosts."""
     out: dict[str, Any] = {}
+    if ev.timeline is not None:
+        out["timeline"] = _timeline_facts(ev.timeline)
     if ev.policy is not None:
         from privaudit.evidence.policy.summary import policy_facts
 

@@ -63,3 +63,14 @@ def build_timeline(traces: list[Trace], captures: list[Capture], consent_time: f
     tl.refusal = next((e.t for e in tl.events if e.kind == "consent_refused"), None)
     tl.consent_shown = next((e.t for e in tl.events if e.kind == "consent_shown"), None)
     return tl
+
+
+def wall_time(t: float | None) -> str:
+    """A trace time for people: wall-clock time (UTC) when it is an epoch time, else seconds."""
+    if t is None:
+        return "—"
+    if t > 946684800:  # after 2000-01-01: an epoch time
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+    return f"t={t:.3f}s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from privaudit import catalog
+from privaudit.evidence.timeline import wall_time
 from privaudit.model import Report
 from privaudit.report.labels import VERDICT, WORDS, counts_line, fix, needs, summary, title
 
@@ -49,6 +50,8 @@ def render(report: Report, lang: str = "zh") -> str:
             if fix(f, lang):
                 out += [f"**{w['fix']}:** {fix(f, lang)}", ""]
     facts = report.facts
+    if facts.get("timeline"):
+        out += _timeline(facts["timeline"], lang)
     if facts.get("sdks"):
         out += [f"## {w['sdks']}", "", "| SDK | vendor | kinds | packages |", "|---|---|---|---|"]
         out += [f"| {_cell(s['name'])} | {_cell(s['vendor'])} | {', '.join(s['kinds'])} | {', '.join(s['packages'])} |"
@@ -63,3 +66,28 @@ def render(report: Report, lang: str = "zh") -> str:
         out += [f"## {w['perms']}", ""] + [f"- `{p['name']}` {p['zh'] or ''} ({p['protection']})"
                                           for p in facts["permissions"]]
     return "\n".join(out)
+
+
+def _timeline(tl: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    phases = {"before_consent": "同意前" if zh else "before consent", "after_consent": "同意后" if zh else "after consent",
+              "unknown": "时机未知" if zh else "timing unknown"}
+    out = ["## " + ("运行时间线" if zh else "Run timeline"), ""]
+    out.append(("同意时刻" if zh else "Consent moment") + f": {wall_time(tl.get('consent'))}  ·  "
+               + ("隐私弹窗出现" if zh else "prompt shown") + f": {wall_time(tl.get('consent_shown'))}  ·  "
+               + ("拒绝时刻" if zh else "refusal") + f": {wall_time(tl.get('refusal'))}  ·  clock: {tl.get('clock')}")
+    out.append("")
+    rows = [(p, who, api, n) for p, owners in tl.get("reads", {}).items() for who, apis in owners.items()
+            for api, n in apis.items()]
+    if rows:
+        out += ["| " + (" | ".join(["阶段", "调用方", "API", "次数"] if zh else ["phase", "by", "API", "count"])) + " |",
+                "|---|---|---|---|"]
+        out += [f"| {phases.get(p, p)} | {_cell(who)} | `{_cell(api)}` | {n} |" for p, who, api, n in sorted(rows)]
+        out.append("")
+    flows = [(p, host, n) for p, hosts in tl.get("flows_with_pi", {}).items() for host, n in hosts.items()]
+    if flows:
+        out += ["| " + (" | ".join(["阶段", "含个人信息的请求", "次数"] if zh else ["phase", "flows carrying PI", "count"]))
+                + " |", "|---|---|---|"]
+        out += [f"| {phases.get(p, p)} | {_cell(h)} | {n} |" for p, h, n in sorted(flows)]
+        out.append("")
+    return out

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 from privaudit import catalog
 from privaudit.evidence import EvidenceSet
+from privaudit.evidence.timeline import wall_time
 from privaudit.model import Evidence, Finding, Missing, Severity, Verdict
 
 Rule = Callable[[EvidenceSet], Finding | None]
@@ -149,7 +150,7 @@ def event_evidence(ev: EvidenceSet, e: object, summary: str | None = None, **dat
     what = e.api or e.activity or e.detail or e.kind  # type: ignore[attr-defined]
     who = f"（{e.owner}）" if getattr(e, "owner", None) else ""
     if summary is None:
-        summary = f"{clock_time(e.t)} {what}{who}" + (f"，相对同意时刻 {rel:+.3f}s" if rel is not None else "")  # type: ignore[attr-defined]
+        summary = f"{wall_time(e.t)} {what}{who}" + (f"，相对同意时刻 {rel:+.3f}s" if rel is not None else "")  # type: ignore[attr-defined]
     return Evidence("trace_event", summary, e.provenance,  # type: ignore[attr-defined]
                     {k: v for k, v in {"t": e.t, "kind": e.kind, "api_id": e.api_id,  # type: ignore[attr-defined]
                                        "pi_types": list(e.pi_types) or None, "owner": e.owner,  # type: ignore[attr-defined]
@@ -166,11 +167,3 @@ def flow_evidence(ev: EvidenceSet, f: object, summary: str | None = None, **data
                                        "encodings": sorted({h.encoding for h in f.hits}) or None,  # type: ignore[attr-defined]
                                        **data}.items() if v is not None})
 
-
-def clock_time(t: float) -> str:
-    """A trace time for people: wall-clock time (UTC) when it is an epoch time, else seconds."""
-    if t > 946684800:  # after 2000-01-01: an epoch time
-        from datetime import UTC, datetime
-
-        return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
-    return f"t={t:.3f}s"

@@ -35,9 +35,12 @@ def purposes_not_listed(ev: EvidenceSet):
     (等/例如/包括但不限于) are flagged. Declared but never observed is information only.
     """
     has_policy = "P" in ev.supplied()
+    tl = ev.timeline
     if ev.static is None and not has_policy:
         return None
     if not has_policy:
+        if ev.static is None:
+            return None
         return _inventory_only(ev)
     pol = ev.policy
     names = catalog.pi_types()
@@ -65,11 +68,42 @@ def purposes_not_listed(ev: EvidenceSet):
                     evidence.append(as_evidence(u, "api_call",
                                                 f"未在隐私政策中说明的个人信息：{names.get(t, {}).get('zh', t)}"
                                                 f"（{u.api}，{u.owner}）", pi_type=t, reason="pi_not_declared"))
+    if tl is not None:
+        pi_ok = declared_pi(ev)
+        sdks_ok = declared_sdks(ev)
+        vendors = {x["vendor"] for x in catalog.sdks() if x["id"] in sdks_ok and x.get("vendor")}
+        by_id = {x["id"]: x for x in catalog.sdks()}
+        seen_rt: set[str] = {e.data.get("pi_type") for e in evidence if e.data.get("pi_type")}
+        from privaudit.rules import event_evidence, flow_evidence
+
+        for e in tl.reads():
+            for t in e.pi_types:
+                if t not in pi_ok and t not in seen_rt:
+                    seen_rt.add(t)
+                    undeclared_pi.append(t)
+                    evidence.append(event_evidence(ev, e, reason="pi_not_declared", pi_type=t))
+        seen_sdk: set[str] = {s.sdk_id for s in undeclared_sdks}
+        for f in tl.flows + tl.other_flows:
+            sdk = by_id.get(f.sdk_id or "")
+            if sdk and f.sdk_id not in sdks_ok and sdk.get("vendor") not in vendors and f.sdk_id not in seen_sdk:
+                seen_sdk.add(f.sdk_id)
+                undeclared_sdks.append(_FlowSdk(f.sdk_id, sdk["name"]))
+                evidence.append(flow_evidence(ev, f, reason="sdk_not_declared", sdk_id=f.sdk_id))
     open_lists = [p for p in pol.practices if p.open_list and p.action == "collect" and not p.negated]
     no_purpose = [p for p in pol.practices if p.action == "collect" and not p.negated and p.pi_types
                   and not p.purpose]
     evidence += [policy_quote(ev, p.start, p.end, "policy_sentence", reason="open_list") for p in open_lists[:5]]
     evidence += [policy_quote(ev, p.start, p.end, "policy_sentence", reason="no_purpose") for p in no_purpose[:5]]
+    observed_pi = [e for e in evidence if e.kind == "trace_event" and e.data.get("reason") == "pi_not_declared"]
+    if observed_pi and not undeclared_sdks:
+        return finding(
+            "M191-2.1", Verdict.VIOLATION,
+            "运行中实际收集、但隐私政策未说明的个人信息："
+            + "、".join(names.get(e.data["pi_type"], {}).get("zh", e.data["pi_type"]) for e in observed_pi) + "。",
+            "PI actually collected at run time but not declared in the policy: "
+            + ", ".join(e.data["pi_type"] for e in observed_pi) + ".",
+            evidence=evidence,
+        )
     if undeclared_sdks:
         return finding(
             "M191-2.1", Verdict.VIOLATION,
@@ -95,7 +129,7 @@ def purposes_not_listed(ev: EvidenceSet):
             parts_en.append(f"{len(no_purpose)} collection statement(s) without a purpose")
         return finding("M191-2.1", Verdict.RISK, "；".join(parts_zh) + "。", "; ".join(parts_en) + ".",
                        evidence=evidence, needs=missing(["R", "N"]) if ev.static is not None else missing(["S"]))
-    if ev.static is None:
+    if ev.static is None and tl is None:
         return finding(
             "M191-2.1", Verdict.UNDETERMINED,
             "隐私政策未见概括列举或缺少目的的收集说明；是否逐一列明需与 App 实际收集行为对照。",
@@ -103,13 +137,22 @@ def purposes_not_listed(ev: EvidenceSet):
             "actual behaviour.",
             needs=missing(["S", "R", "N"]),
         )
+    n_pi = len({t for u in (ev.static.api_uses if ev.static else []) for t in u.pi_types}
+               | {t for e in (tl.reads() if tl else []) for t in e.pi_types})
+    n_sdk = len(ev.static.sdks) if ev.static else len({f.sdk_id for f in tl.flows if f.sdk_id})
     return finding(
         "M191-2.1", Verdict.PASS,
-        f"代码读取的 {len({t for u in ev.static.api_uses for t in u.pi_types})} 类个人信息和 {len(ev.static.sdks)} 个"
-        "第三方 SDK 均在隐私政策中说明，且未见概括列举。",
+        f"观察到的 {n_pi} 类个人信息和 {n_sdk} 个第三方 SDK 均在隐私政策中说明，且未见概括列举。",
         "Every PI type the code reads and every embedded SDK is declared in the policy, without open-ended lists.",
         evidence=[policy_quote(ev, d.start, d.end, "sdk_disclosure", d.name) for d in pol.sdk_disclosures[:10]],
     )
+
+
+class _FlowSdk:
+    """An SDK seen only in traffic (for the undeclared list)."""
+
+    def __init__(self, sdk_id: str, name: str) -> None:
+        self.sdk_id, self.name = sdk_id, name
 
 
 def _inventory_only(ev: EvidenceSet):

@@ -67,8 +67,8 @@ def test_3_2_reask_within_48h_without_user_action():
     f = judge(base + [ev_(3600, "permission_request", permissions=[perm])], "M191-3.2")
     assert f.verdict is Verdict.VIOLATION
     # asked again because the user tapped the feature that needs it: not frequent
-    f = judge(base + [ev_(3595, "user_action", detail="tap 扫一扫"), ev_(3600, "permission_request", permissions=[perm])],
-              "M191-3.2")
+    tap = ev_(3595, "user_action", detail="tap 扫一扫")
+    f = judge(base + [tap, ev_(3600, "permission_request", permissions=[perm])], "M191-3.2")
     assert f.verdict is Verdict.PASS
     # after 48 hours: allowed
     f = judge(base + [ev_(49 * 3600, "permission_request", permissions=[perm])], "M191-3.2")
@@ -128,8 +128,29 @@ def test_4_6_burst_of_permission_groups_then_exit_on_refusal():
 
 def test_5_1_third_party_pi_after_consent_is_risk_and_none_is_pass():
     hit = Flow("har:1", 10.0, "api.branch.io", Provenance("network", "run.har", None, 1, "har:1"),
-               owner_kind="third_party", owner="Branch", sdk_id="branch", hits=[PiHit("advertising_id", "body", "raw", "gaid")])
+               owner_kind="third_party", owner="Branch", sdk_id="branch",
+               hits=[PiHit("advertising_id", "body", "raw", "gaid")])
     clean = Flow("har:2", 11.0, "api.branch.io", Provenance("network", "run.har", None, 2, "har:2"),
                  owner_kind="third_party", owner="Branch", sdk_id="branch")
     assert judge([ev_(0, "consent_accepted")], "M191-5.1", flows=[hit]).verdict is Verdict.RISK
     assert judge([ev_(0, "consent_accepted")], "M191-5.1", flows=[clean]).verdict is Verdict.PASS
+
+
+def test_2_1_runtime_reads_and_third_parties_checked_against_the_policy():
+    from conftest import REPO
+
+    from privaudit.evidence.policy.analyse import analyse
+    from privaudit.evidence.policy.document import read_policy
+
+    policy = analyse(read_policy(str(REPO / "tests" / "fixtures" / "policy" / "good_zh.html")))
+    trace = Trace("run.jsonl", "jsonl", "com.example.app", clock="epoch",
+                  events=[ev_(0, "consent_accepted"), ev_(1, "api_call", 7, api_id="telephony.getDeviceId")])
+    flow = Flow("har:0", 2.0, "api2.branch.io", Provenance("network", "run.har", None, 0, "har:0"),
+                owner_kind="third_party", owner="Branch", sdk_id="branch")
+    ev = EvidenceSet(policy=policy, traces=[trace], network=[Capture("run.har", "har", flows=[flow], clock="epoch")])
+    ev.timeline = build_timeline(ev.traces, ev.network)
+    (f,) = evaluate(ev, ["M191-2.1"])
+    assert f.verdict is Verdict.VIOLATION
+    reasons = {(e.kind, e.data.get("reason")) for e in f.evidence}
+    assert ("trace_event", "pi_not_declared") in reasons  # the policy never mentions the IMEI
+    assert ("network_flow", "sdk_not_declared") in reasons  # nor Branch

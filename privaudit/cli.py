@@ -1,4 +1,4 @@
-"""Command line: parse arguments, call ``audit()``, choose a format. Nothing else.
+"""Command line: parse arguments, call ``audit()`` (or ``capture()``), choose a format. Nothing else.
 
 Exit codes: 0 done; 1 a finding reached ``--fail-on``; 2 bad input or usage.
 """
@@ -59,6 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
     sub.add_parser("app-types", help="list the 39 app types accepted by --app-type")
+
+    cap = sub.add_parser("capture", help="record a runtime trace: spawn the app under Frida with privaudit's agent "
+                         "(rooted device with frida-server; pip install 'privaudit[capture]')")
+    cap.add_argument("--device", required=True, metavar="SERIAL", help="the device's adb serial (adb devices)")
+    cap.add_argument("--package", required=True, help="the app's package name")
+    cap.add_argument("-o", "--output", metavar="FILE",
+                     help="trace to write, privaudit-trace JSONL (default: PACKAGE-YYYYmmdd-HHMMSS.jsonl)")
+    cap.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
+    cap.add_argument("--fresh", action="store_true", help="clear the app's data first (pm clear): a first launch")
+    cap.add_argument("--consent-key", action="store_true",
+                     help="mark the consent moment when Enter is pressed (besides taps the agent recognises)")
+    cap.add_argument("--mitm", type=int, metavar="PORT", help="also run mitmdump on PORT (needs --har)")
+    cap.add_argument("--har", metavar="FILE", help="where mitmdump writes the HAR")
     return p
 
 
@@ -77,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
 
             _emit(render_rules(args.lang, args.format), None)
             return EXIT_OK
+        if args.command == "capture":
+            return _capture(args)
         if args.command == "app-types":
             from privaudit.report.catalogue import render_app_types
 
@@ -117,6 +132,22 @@ def _scan(args: argparse.Namespace) -> int:
         hit = FAIL_ORDER[args.fail_on]
         if any(f.verdict.value in hit for f in report.findings):
             return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _capture(args: argparse.Namespace) -> int:
+    import time
+
+    from privaudit.capture import CaptureOptions, capture
+
+    output = args.output or f"{args.package}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    result = capture(CaptureOptions(device=args.device, package=args.package, output=output, duration=args.duration,
+                                    fresh=args.fresh, consent_key=args.consent_key, mitm_port=args.mitm,
+                                    har=args.har))
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
+    consent_at = "none" if result.consent_time is None else f"t={result.consent_time:.3f}"
+    print(f"privaudit capture: wrote {result.events} events to {result.output} ({counts}); consent: {consent_at}",
+          file=sys.stderr)
     return EXIT_OK
 
 

@@ -258,15 +258,7 @@ def _scan_dex(ev: StaticEvidence, dex: Dex, entry: str, app_packages: tuple[str,
         if need and need not in site.strings:
             continue
         direct.add(api["id"])
-        caller = descriptor_to_class(site.caller_class)
-        owner = class_owner(caller, app_packages)
-        ev.api_uses.append(ApiUse(
-            api_id=api["id"], api=f"{descriptor_to_class(api['class'])}.{api['member']}",
-            pi_types=tuple(api["pi_types"]), permissions=tuple(api.get("permissions", [])),
-            caller_class=caller, caller_method=site.caller_method, owner_kind=owner.kind, owner=owner.name,
-            sdk_id=owner.sdk_id,
-            provenance=Provenance("apk", ev.path, entry, site.offset, f"{caller}.{site.caller_method}"),
-        ))
+        ev.api_uses.append(_api_use(api, ev.path, entry, site, app_packages))
     _reflective(ev, dex, entry, direct, app_packages)
     for off, raw in dex.strings_at(URL_RE):
         url = raw.decode("utf-8", "replace")
@@ -297,26 +289,26 @@ def _reflective(ev: StaticEvidence, dex: Dex, entry: str, direct: set[str], app_
         return
     sites = dex.call_sites((), (), wanted)
     for site in sites:
-        api = wanted[site.target]
-        caller = descriptor_to_class(site.caller_class)
-        owner = class_owner(caller, app_packages)
-        ev.api_uses.append(ApiUse(
-            api_id=api["id"], api=f"{descriptor_to_class(api['class'])}.{api['member']}",
-            pi_types=tuple(api["pi_types"]), permissions=tuple(api.get("permissions", [])),
-            caller_class=caller, caller_method=site.caller_method, owner_kind=owner.kind, owner=owner.name,
-            sdk_id=owner.sdk_id,
-            provenance=Provenance("apk", ev.path, entry, site.offset,
-                                  f'{caller}.{site.caller_method} loads "{api["member"]}"'),
-            reflective=True,
-        ))
+        ev.api_uses.append(_api_use(wanted[site.target], ev.path, entry, site, app_packages, reflective=True))
     for sidx, api in wanted.items():
         if not any(s.target == sidx for s in sites):  # the name is there but no code loads it directly
-            ev.api_uses.append(ApiUse(
-                api_id=api["id"], api=f"{descriptor_to_class(api['class'])}.{api['member']}",
-                pi_types=tuple(api["pi_types"]), permissions=tuple(api.get("permissions", [])),
-                caller_class="?", caller_method="?", owner_kind="unknown", owner="unknown", sdk_id=None,
-                provenance=Provenance("apk", ev.path, entry, None, f'string "{api["member"]}"'), reflective=True,
-            ))
+            ev.api_uses.append(_api_use(api, ev.path, entry, None, app_packages, reflective=True))
+
+
+def _api_use(api: dict[str, Any], path: str, entry: str, site: Any, app_packages: tuple[str, ...],
+             reflective: bool = False) -> ApiUse:
+    """An ApiUse for a catalogue API at a call site (or, reflective with no site, just its name string)."""
+    name = f"{descriptor_to_class(api['class'])}.{api['member']}"
+    common = dict(api_id=api["id"], api=name, pi_types=tuple(api["pi_types"]),
+                  permissions=tuple(api.get("permissions", [])), reflective=reflective)
+    if site is None:
+        return ApiUse(**common, caller_class="?", caller_method="?", owner_kind="unknown", owner="unknown",
+                      sdk_id=None, provenance=Provenance("apk", path, entry, None, f'string "{api["member"]}"'))
+    caller = descriptor_to_class(site.caller_class)
+    owner = class_owner(caller, app_packages)
+    where = f'{caller}.{site.caller_method}' + (f' loads "{api["member"]}"' if reflective else "")
+    return ApiUse(**common, caller_class=caller, caller_method=site.caller_method, owner_kind=owner.kind,
+                  owner=owner.name, sdk_id=owner.sdk_id, provenance=Provenance("apk", path, entry, site.offset, where))
 
 
 def _class_string_parts(dex: Dex, cls_name: str) -> bool:

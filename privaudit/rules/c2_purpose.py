@@ -7,9 +7,6 @@ from privaudit.evidence import EvidenceSet
 from privaudit.model import Evidence, Verdict
 from privaudit.rules import as_evidence, finding, missing, policy_quote, rule, statements
 
-PROACTIVE_NOTICE = ("弹窗", "弹出", "推送", "站内信", "消息", "短信", "邮件", "红点", "提示", "提醒", "通知您",
-                    "pop-up", "push", "e-mail", "email", "notify you", "notification")
-
 
 def declared_pi(ev: EvidenceSet) -> set[str]:
     """PI types the policy names anywhere (sentences, SDK lists)."""
@@ -188,9 +185,8 @@ def change_not_notified(ev: EvidenceSet):
             "The policy does not say how users are notified when its rules change.",
             evidence=[policy_quote(ev, s.start, s.end, "policy_segment") for s in seg[:2]],
         )
-    text = " ".join(ev.policy.document.text[s.start : s.end] for s in found)
     evidence = [policy_quote(ev, s.start, s.end, "policy_sentence", **s.value) for s in found[:3]]
-    if not any(k in text for k in PROACTIVE_NOTICE):
+    if not any(s.value.get("active") for s in found):  # only "published on this page": users are not reminded
         return finding(
             "M191-2.2", Verdict.RISK,
             "隐私政策仅以被动方式（如在页面发布更新）告知变更，未承诺以弹窗、推送等方式提醒用户阅读。",

@@ -11,7 +11,7 @@ import sys
 
 from privaudit.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
 
-FORMATS = ("text", "json", "md")
+FORMATS = ("text", "json", "md", "html", "sarif", "xlsx")
 FAIL_ORDER = {"violation": ("violation",), "risk": ("violation", "risk")}
 
 
@@ -60,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("app-types", help="list the 39 app types accepted by --app-type")
 
+    diff = sub.add_parser("diff", help="compare two JSON reports: items that got worse, better, or changed evidence")
+    diff.add_argument("old", help="the earlier report (privaudit scan --format json)")
+    diff.add_argument("new", help="the later report")
+    diff.add_argument("--format", choices=("text", "json", "md"), default="text", help="output format (default: text)")
+    diff.add_argument("-o", "--output", help="write the comparison here (default: standard output)")
+    diff.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
+    diff.add_argument("--fail-on-worse", action="store_true", help="exit 1 when any item got worse (release gating)")
+
     cap = sub.add_parser("capture", help="record a runtime trace: spawn the app under Frida with privaudit's agent "
                          "(rooted device with frida-server; pip install 'privaudit[capture]')")
     cap.add_argument("--device", required=True, metavar="SERIAL", help="the device's adb serial (adb devices)")
@@ -92,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "capture":
             return _capture(args)
+        if args.command == "diff":
+            return _diff(args)
         if args.command == "app-types":
             from privaudit.report.catalogue import render_app_types
 
@@ -118,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _scan(args: argparse.Namespace) -> int:
     from privaudit.audit import AuditInputs, audit
-    from privaudit.report import render
+    from privaudit.report import BINARY, render, render_bytes
 
     if args.command == "policy":
         inputs = AuditInputs(policy=args.policy)
@@ -127,12 +137,23 @@ def _scan(args: argparse.Namespace) -> int:
                              profile=args.profile, first_party=args.first_party, consent_time=args.consent_time,
                              package=args.package, app_type=args.app_type, only=args.only)
     report = audit(inputs)
-    _emit(render(report, args.format, args.lang), args.output)
+    if args.format in BINARY:
+        _emit(render_bytes(report, args.format, args.lang), args.output)
+    else:
+        _emit(render(report, args.format, args.lang), args.output)
     if args.fail_on:
         hit = FAIL_ORDER[args.fail_on]
         if any(f.verdict.value in hit for f in report.findings):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from privaudit.report.compare import compare, load_report, render_diff
+
+    result = compare(load_report(args.old), load_report(args.new))
+    _emit(render_diff(result, args.format, args.lang), args.output)
+    return EXIT_FINDINGS if args.fail_on_worse and result.worse else EXIT_OK
 
 
 def _capture(args: argparse.Namespace) -> int:
@@ -151,19 +172,28 @@ def _capture(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _emit(text: str, path: str | None) -> None:
-    """Write to standard output, or atomically to ``path`` (never a half-written file)."""
-    if not text.endswith("\n"):
+def _emit(text: str | bytes, path: str | None) -> None:
+    """Write to standard output, or atomically to ``path`` (never a half-written file).
+
+    Text gets a final newline; bytes (binary formats such as xlsx) are written as they are.
+    """
+    binary = isinstance(text, bytes)
+    if not binary and not text.endswith("\n"):
         text += "\n"
     if path is None or path == "-":
-        sys.stdout.write(text)
+        if binary:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
         return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError("output directory does not exist", path)
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:

@@ -97,8 +97,9 @@ def audit(inputs: AuditInputs) -> Report:
 def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -> None:
     """Traces and captures of a run, merged on one clock."""
     package = inputs.package or (ev.static.identity.package if ev.static else None)
-    trace_paths = list(inputs.traces) + list(inputs.ui)  # a DroidBot folder carries the run's logcat
-    if not trace_paths and not inputs.network:
+    # A DroidBot folder also carries the run's logcat and taps; a folder of UI dumps carries no trace.
+    trace_paths = list(inputs.traces) + [p for p in inputs.ui if _is_droidbot_run(p)]
+    if not trace_paths and not inputs.network and not inputs.ui:
         return
     from privaudit.evidence.timeline import build_timeline
 
@@ -109,6 +110,13 @@ def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -
             trace = load_trace(path, package)
             ev.traces.append(trace)
             records.append(InputRecord("trace" if path in inputs.traces else "ui", path, None))
+    if inputs.ui:
+        from privaudit.evidence.ui.load import load_ui
+
+        for path in inputs.ui:
+            ev.ui.append(load_ui(path, package))
+            if path not in trace_paths:
+                records.append(InputRecord("ui", path, None))
     if inputs.network:
         from privaudit.evidence.network.hosts import attribute
         from privaudit.evidence.network.load import load_capture
@@ -126,6 +134,12 @@ def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -
             ev.network.append(capture)
             records.append(InputRecord("network", path, None))
     ev.timeline = build_timeline(ev.traces, ev.network, inputs.consent_time)
+
+
+def _is_droidbot_run(path: str) -> bool:
+    import os
+
+    return os.path.isdir(os.path.join(path, "events")) or os.path.isfile(os.path.join(path, "utg.js"))
 
 
 def _policy_document(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]):

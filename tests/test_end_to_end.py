@@ -22,3 +22,24 @@ def test_qqmusic_reads_identifiers_before_consent():
     # the consent prompt is part of the evidence, so a reader sees both sides of the order
     assert any(e.data.get("kind") in ("consent_shown", "consent_accepted") for e in f.evidence)
     assert "调用方未知" in f.summary_zh  # logcat identifier lines carry no stack: said, not guessed
+
+
+DUMP = """<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>
+<hierarchy rotation="0"><node index="0" text="" resource-id="" class="android.widget.FrameLayout"
+ package="com.example.app" content-desc="" checkable="false" checked="false" clickable="false"
+ bounds="[0,0][1080,2340]"><node index="0" text="欢迎使用！请阅读《隐私政策》" resource-id=""
+ class="android.widget.TextView" package="com.example.app" content-desc="" checkable="false" checked="false"
+ clickable="false" bounds="[60,900][1020,1100]" />
+<node index="1" text="同意" resource-id="" class="android.widget.Button" package="com.example.app" content-desc=""
+ checkable="false" checked="false" clickable="true" bounds="[560,1300][1020,1420]" />
+<node index="2" text="不同意" resource-id="" class="android.widget.Button" package="com.example.app" content-desc=""
+ checkable="false" checked="false" clickable="true" bounds="[60,1300][520,1420]" /></node></hierarchy>"""
+
+
+def test_ui_dump_folder_alone_is_audited(tmp_path):
+    """A folder of uiautomator dumps is UI evidence only: no trace is expected from it."""
+    (tmp_path / "001.xml").write_text(DUMP, encoding="utf-8")
+    report = audit(AuditInputs(ui=[str(tmp_path)], package="com.example.app"))
+    assert [i.kind for i in report.inputs] == ["ui"]
+    assert report.finding("M191-1.2").verdict is Verdict.PASS
+    assert report.finding("M191-3.4").verdict is Verdict.PASS

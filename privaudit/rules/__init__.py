@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from privaudit import catalog
 from privaudit.evidence import EvidenceSet
 from privaudit.evidence.timeline import wall_time
-from privaudit.model import Evidence, Finding, Missing, Severity, Verdict
+from privaudit.model import Evidence, Finding, Missing, Provenance, Severity, Verdict
 
 Rule = Callable[[EvidenceSet], Finding | None]
 RULES: dict[str, Rule] = {}
@@ -167,3 +167,18 @@ def flow_evidence(ev: EvidenceSet, f: object, summary: str | None = None, **data
                                        "encodings": sorted({h.encoding for h in f.hits}) or None,  # type: ignore[attr-defined]
                                        **data}.items() if v is not None})
 
+
+
+def screen_evidence(screen: object, widget: object | None = None, summary: str | None = None,
+                    **data: object) -> Evidence:
+    """Evidence for a UI screen (``evidence.ui.model.Screen``), optionally pointing at one widget."""
+    prov = screen.provenance  # type: ignore[attr-defined]
+    where = f"{screen.id[:12]} {screen.activity or screen.package or ''}".strip()  # type: ignore[attr-defined]
+    label = widget.label if widget is not None else None  # type: ignore[attr-defined]
+    if summary is None:
+        summary = where + (f"：“{label[:60]}”" if label else "")
+    return Evidence("screen", summary, Provenance("ui", prov.file, prov.entry, None, where),
+                    {k: v for k, v in {"screen": screen.id, "activity": screen.activity,  # type: ignore[attr-defined]
+                                       "text": label[:200] if label else None,
+                                       "bounds": list(widget.bounds) if widget is not None  # type: ignore[attr-defined]
+                                       and widget.bounds else None, **data}.items() if v is not None})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from privaudit.evidence import EvidenceSet
 from privaudit.model import Verdict
-from privaudit.rules import as_evidence, finding, missing, packed_note, policy_quote, rule
+from privaudit.rules import as_evidence, finding, missing, packed_note, policy_quote, rule, screen_evidence
 
 
 @rule("M191-1.1")
@@ -106,3 +106,107 @@ def hard_to_read(ev: EvidenceSet):
         evidence=[policy_quote(ev, 0, min(len(doc.text), 80), "policy_text", "Simplified Chinese present")],
         needs=missing(["U"]),
     )
+
+
+# -- UI evidence: 1.2 (prompt on first launch) and 1.3 (policy reachable in ≤ 4 taps) ------------------------
+
+_ORDER = {Verdict.VIOLATION: 0, Verdict.PASS: 1, Verdict.UNDETERMINED: 2}
+
+
+def _worst(findings: list) -> object | None:
+    """One finding from several UI runs: a violation in any run, else a pass, else undetermined."""
+    return min(findings, key=lambda f: _ORDER.get(f.verdict, 3)) if findings else None
+
+
+@rule("M191-1.2")
+def no_prompt_on_first_launch(ev: EvidenceSet):
+    """1.2, presence: on first launch a prompt naming the privacy policy (with agree / refuse controls) must come
+    before any other app screen. Conspicuousness (colours, font size) stays with a reviewer."""
+    if not ev.ui:
+        return None
+    return _worst([_prompt_finding(run) for run in ev.ui])
+
+
+def _prompt_finding(run):
+    from privaudit.evidence.ui.detect import first_launch_prompt, is_system, starts_at_launch
+
+    prompt = first_launch_prompt(run)
+    if prompt is not None:
+        shown = [screen_evidence(prompt.screen, prompt.link, kind="prompt")]
+        shown += [screen_evidence(prompt.screen, w, control=k) for w, k in prompt.controls[:4]]
+        words = "、".join(f"“{w.label}”" for w, _ in prompt.controls[:4])
+        if not prompt.before:
+            blank = f"（此前仅有 {len(prompt.blank_before)} 个无文字的启动/加载画面）" if prompt.blank_before else ""
+            blank_en = (f" (only {len(prompt.blank_before)} blank splash/loading screen(s) before it)"
+                        if prompt.blank_before else "")
+            return finding(
+                "M191-1.2", Verdict.PASS,
+                f"首次运行时，应用在其他界面之前以弹窗/页面提示隐私政策（{prompt.screen.activity or prompt.screen.id}，"
+                f"控件 {words}）{blank}。提示是否醒目需人工确认。",
+                f"On first launch the app shows a prompt naming the privacy policy before any other screen "
+                f"({prompt.screen.activity or prompt.screen.id}; controls {words}){blank_en}. Whether it is "
+                "conspicuous is for a reviewer.",
+                evidence=shown)
+        before = [screen_evidence(s, summary=f"shown before the prompt: {s.activity or s.id} — "
+                                  f"{'、'.join(t[:20] for t in s.texts()[:3])}") for s in prompt.before[:3]]
+        return finding(
+            "M191-1.2", Verdict.VIOLATION,
+            f"隐私政策提示出现之前，应用已展示 {len(prompt.before)} 个其他界面。",
+            f"The app showed {len(prompt.before)} other screen(s) before the privacy-policy prompt.",
+            evidence=before + shown)
+    app_screens = [s for s in run.screens if not is_system(s) and (run.package is None or s.package == run.package)]
+    if starts_at_launch(run) and app_screens:
+        first = next((s for s in app_screens if s.texts()), app_screens[0])
+        return finding(
+            "M191-1.2", Verdict.VIOLATION,
+            f"界面遍历从应用启动开始，在 {len(run.screens)} 个界面中未出现提示隐私政策的弹窗或页面"
+            "（假定遍历始于全新安装后的首次运行）。",
+            f"The run starts at the app's launch and none of its {len(run.screens)} screens shows a prompt naming "
+            "the privacy policy (assuming the run began with a fresh install).",
+            evidence=[screen_evidence(first, summary=f"first app screen: {first.activity or first.id}")])
+    return finding(
+        "M191-1.2", Verdict.UNDETERMINED,
+        "界面遍历未覆盖首次启动，且未发现隐私政策提示：请提供全新安装后首次运行的界面记录。",
+        "The UI run does not cover the first launch and shows no privacy-policy prompt: record a run from a "
+        "fresh install.",
+        needs=missing(["U"], "全新安装后首次运行", "first launch after a fresh install"))
+
+
+@rule("M191-1.3")
+def policy_hard_to_reach(ev: EvidenceSet):
+    """1.3: from the main screen the policy text must be reachable in at most 4 taps (SA 1.3 a)."""
+    if not ev.ui:
+        return None
+    return _worst([_reach_finding(run) for run in ev.ui])
+
+
+def _reach_finding(run):
+    from privaudit.evidence.ui.detect import taps_to_policy
+
+    pp = taps_to_policy(run)
+    if pp.start is None:
+        return finding(
+            "M191-1.3", Verdict.UNDETERMINED,
+            "界面遍历中未找到应用主界面，无法计算到达隐私政策的步数。",
+            "No main app screen in the UI run: the distance to the privacy policy cannot be computed.",
+            needs=missing(["U"]))
+    start = screen_evidence(pp.start, summary=f"main screen: {pp.start.activity or pp.start.id}")
+    if pp.steps is None:
+        return finding(
+            "M191-1.3", Verdict.UNDETERMINED,
+            f"从主界面出发，遍历记录中在 {pp.explored_screens} 个界面、{pp.explored_transitions} 次跳转内未到达"
+            "隐私政策正文（未到达不等于无法到达）。",
+            f"Privacy policy text not reached in {pp.explored_screens} screens / {pp.explored_transitions} "
+            "transitions explored from the main screen (not reached is no proof that it is unreachable).",
+            evidence=[start], needs=missing(["U"], "从主界面手动导航至隐私政策并记录",
+                                            "navigate from the main screen to the policy and record it"))
+    taps = [f"{t.action} “{(t.widget.label or t.widget.rid or t.widget.cls)[:30]}”" if t.widget else t.action
+            for t in pp.path if t.action != "auto"]
+    target = screen_evidence(pp.target, pp.heading, kind="policy_text", steps=pp.steps, path=taps)
+    verdict = Verdict.PASS if pp.steps <= 4 else Verdict.VIOLATION
+    return finding(
+        "M191-1.3", verdict,
+        f"从主界面到隐私政策正文最少需要 {pp.steps} 步操作（{'不超过' if verdict is Verdict.PASS else '超过'} 4 步）。",
+        f"The privacy policy text is {pp.steps} step(s) from the main screen "
+        f"({'at most' if verdict is Verdict.PASS else 'more than'} 4).",
+        evidence=[start, target])

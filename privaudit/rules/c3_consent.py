@@ -14,6 +14,7 @@ from privaudit.rules import (
     packed_note,
     policy_quote,
     rule,
+    screen_evidence,
     statements,
 )
 
@@ -321,3 +322,59 @@ def permission_changed_silently(ev: EvidenceSet):
         "No permission state changed without a user action in this run.",
         evidence=[event_evidence(ev, e) for e in tl.events if e.kind == "permission_state"][:5],
     )
+
+
+# -- UI evidence: 3.4 (consent sought by default or implied) --------------------------------------------------
+
+@rule("M191-3.4")
+def non_explicit_consent(ev: EvidenceSet):
+    """3.4: consent must be explicit. Violation for a consent box ticked before any tap, a "logging in means you
+    agree" text without a box, or a privacy prompt whose only controls acknowledge (确定, 我知道了 …; testability
+    3.4, 078.6 §3.7–3.8). Pass when an explicit agree control (or an unticked 同意… box) is seen and none of these."""
+    if not ev.ui:
+        return None
+    from privaudit.evidence.ui.detect import agree_controls, first_launch_prompt, prechecked_consent
+
+    issues, agreed, ack_only = [], [], []
+    for run in ev.ui:
+        issues += prechecked_consent(run)
+        agreed += agree_controls(run)
+        prompt = first_launch_prompt(run)
+        if prompt is not None and prompt.controls and all(k == "acknowledge" for _, k in prompt.controls):
+            ack_only.append(prompt)
+    pre = [i for i in issues if i.kind == "prechecked"]
+    implied = [i for i in issues if i.kind == "implied"]
+    if pre or implied:
+        parts_zh, parts_en = [], []
+        if pre:
+            parts_zh.append(f"{len(pre)} 处同意隐私政策的勾选框在用户操作前已默认勾选")
+            parts_en.append(f"{len(pre)} consent checkbox(es) naming the policy are ticked before any tap")
+        if implied:
+            parts_zh.append(f"{len(implied)} 处以“登录/注册即表示同意”方式默认同意且无勾选框")
+            parts_en.append(f"{len(implied)} text(s) imply consent by logging in/registering, with no checkbox")
+        return finding(
+            "M191-3.4", Verdict.VIOLATION, "以非明示方式征求同意：" + "；".join(parts_zh) + "。",
+            "Consent sought by non-explicit means: " + "; ".join(parts_en) + ".",
+            evidence=[screen_evidence(i.screen, i.widget, issue=i.kind, label=i.label[:200]) for i in issues[:6]])
+    if ack_only:
+        p = ack_only[0]
+        words = "、".join(f"“{w.label}”" for w, _ in p.controls)
+        return finding(
+            "M191-3.4", Verdict.VIOLATION,
+            f"隐私政策提示弹窗仅提供确认类按钮（{words}），没有“同意”与“不同意”的明示选择。",
+            f"The privacy-policy prompt offers only acknowledgement controls ({words}), no explicit agree / "
+            "refuse choice.",
+            evidence=[screen_evidence(p.screen, p.link, kind="prompt")]
+            + [screen_evidence(p.screen, w, control=k) for w, k in p.controls[:4]])
+    if agreed:
+        return finding(
+            "M191-3.4", Verdict.PASS,
+            f"发现 {len(agreed)} 处明示同意控件（同意按钮或未默认勾选的同意框），未发现默认勾选或默示同意。",
+            f"{len(agreed)} explicit agreement control(s) seen (agree button or an unticked 同意… box); no "
+            "pre-ticked box or implied consent.",
+            evidence=[screen_evidence(s, w, label=label[:200]) for s, w, label in agreed[:4]])
+    return finding(
+        "M191-3.4", Verdict.UNDETERMINED,
+        "界面记录中未发现同意隐私政策的控件，无法判断是否以明示方式征求同意。",
+        "No control asking consent to the privacy policy in the UI run: cannot tell whether consent is explicit.",
+        needs=missing(["U"], "记录隐私政策同意弹窗/页面", "record the consent prompt"))

@@ -47,6 +47,7 @@ import posixpath
 import re
 import tarfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,28 +300,34 @@ def _read_inputs(events_dir: str, notes: list[str]) -> list[_Input]:
 
 def _read_states(path: str, notes: list[str]) -> list[_State]:
     out: list[_State] = []
+    for obj, prov in iter_state_json(path, notes):
+        st = _state(obj, prov)
+        if st is not None:
+            out.append(st)
+    return out
+
+
+def iter_state_json(path: str, notes: list[str]) -> Iterator[tuple[Any, Provenance]]:
+    """Every DroidBot state JSON of a folder (``states/state_*.json`` and ``*state*.tar.gz`` members), parsed, with
+    its provenance; unreadable files are skipped with a note. Also used by ``evidence.ui.load``."""
     states_dir = os.path.join(path, "states")
     if os.path.isdir(states_dir):
         for name in sorted(os.listdir(states_dir)):
             p = os.path.join(states_dir, name)
             if _STATE_NAME.fullmatch(name) and os.path.isfile(p):
-                data = _read_json_file(p, notes, f"states/{name}")
-                st = _state(data, Provenance("ui", p, locator=name))
-                if st is not None:
-                    out.append(st)
+                yield _read_json_file(p, notes, f"states/{name}"), Provenance("ui", p, locator=name)
     for name in sorted(os.listdir(path)):
         if "state" in name and name.endswith((".tar.gz", ".tgz", ".tar")):
             p = os.path.join(path, name)
             if os.path.isfile(p):
-                out.extend(_tar_states(p, notes))
-    return out
+                yield from _tar_states(p, notes)
 
 
-def _tar_states(path: str, notes: list[str]) -> list[_State]:
-    out: list[_State] = []
+def _tar_states(path: str, notes: list[str]) -> Iterator[tuple[Any, Provenance]]:
     name = os.path.basename(path)
     total = 0
     count = 0
+    read = 0
     unsafe = 0
     try:
         with open(path, "rb") as fh, tarfile.open(fileobj=fh, mode="r|*") as tf:
@@ -354,14 +361,12 @@ def _tar_states(path: str, notes: list[str]) -> list[_State]:
                 except ValueError:
                     notes.append(f"{name}: {member.name} is not JSON; skipped")
                     continue
-                st = _state(obj, Provenance("ui", path, entry=member.name))
-                if st is not None:
-                    out.append(st)
+                read += 1
+                yield obj, Provenance("ui", path, entry=member.name)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
-        notes.append(f"{name}: unreadable archive ({exc}); {len(out)} states read before the error")
+        notes.append(f"{name}: unreadable archive ({exc}); {read} states read before the error")
     if unsafe:
         notes.append(f"{name}: {unsafe} member(s) with absolute or '..' paths ignored")
-    return out
 
 
 def _state(data: Any, prov: Provenance) -> _State | None:
@@ -681,4 +686,4 @@ def _describe(verb: str, view: dict[str, Any] | None, ev: dict[str, Any]) -> str
     return f"{verb} {where} at {bounds}" if bounds else f"{verb} {where}"
 
 
-__all__ = ["read_droidbot", "PERMISSION_CONTROLLERS"]
+__all__ = ["read_droidbot", "iter_state_json", "PERMISSION_CONTROLLERS"]

@@ -111,6 +111,7 @@ def collect(path: str) -> StaticEvidence:
     timings["startup_calls"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    _native(ev, modules)
     ev.sdks = _sdk_presence(ev, class_names)
     ev.packers = _packers(ev, modules, class_names)
     _resources(ev, modules)
@@ -309,6 +310,45 @@ def _api_use(api: dict[str, Any], path: str, entry: str, site: Any, app_packages
     where = f'{caller}.{site.caller_method}' + (f' loads "{api["member"]}"' if reflective else "")
     return ApiUse(**common, caller_class=caller, caller_method=site.caller_method, owner_kind=owner.kind,
                   owner=owner.name, sdk_id=owner.sdk_id, provenance=Provenance("apk", path, entry, site.offset, where))
+
+
+MAX_NATIVE_LIB = 16 * 1024 * 1024  # inflated bytes of one .so we search
+MAX_NATIVE_TOTAL = 64 * 1024 * 1024  # and of all of them
+
+
+def _native(ev: StaticEvidence, modules: list[_Module]) -> None:
+    """JNI references in native libraries: a .so naming a catalogued class (slash form) and one of its
+    methods reads PI from native code, where DEX analysis cannot see it. Reported as indirect
+    (reflective) uses located in the library; only one ABI per library name is read."""
+    apis = [a for a in _api_targets() if a["kind"] == "method" and not a.get("requires_string")]
+    budget = MAX_NATIVE_TOTAL
+    seen: set[str] = set()
+    for m in modules:
+        for name, info in m.archive.members.items():
+            base = name.rsplit("/", 1)[-1]
+            if not (name.startswith(m.prefix + "lib/") and base.endswith(".so")) or base in seen:
+                continue
+            if info.size > MAX_NATIVE_LIB or info.size > budget:
+                ev.notes.append(f"native library {name} not searched for JNI calls (size {info.size})")
+                continue
+            seen.add(base)
+            budget -= info.size
+            data = m.archive.read(name, MAX_NATIVE_LIB)
+            for api in apis:
+                cls = api["class"][1:-1].encode()
+                if cls not in data:
+                    continue
+                at = data.find(b"\x00" + api["member"].encode() + b"\x00")
+                if at < 0:
+                    continue
+                entry = _entry(m, name)
+                ev.api_uses.append(ApiUse(
+                    api_id=api["id"], api=f"{descriptor_to_class(api['class'])}.{api['member']}",
+                    pi_types=tuple(api["pi_types"]), permissions=tuple(api.get("permissions", [])),
+                    caller_class=entry, caller_method="(JNI)", owner_kind="native", owner=base, sdk_id=None,
+                    provenance=Provenance("apk", ev.path, entry, at + 1, f"JNI: {api['class'][1:-1]}.{api['member']}"),
+                    reflective=True,
+                ))
 
 
 def _class_string_parts(dex: Dex, cls_name: str) -> bool:

@@ -105,3 +105,13 @@ def test_androguard_odd_files_give_result_or_one_line_error():
         assert outcomes[name] == 0, name
     # binary manifests alone are not apps
     assert outcomes["AndroidManifest-Chinese.xml"] == 2
+
+
+def test_jni_reads_in_native_libraries_are_reported():
+    """DroidBench Native/SourceInNativeCode reads the IMEI from C through JNI: the DEX never calls it."""
+    apk = shared("data", "apks", "droidbench", "apk", "Native", "SourceInNativeCode.apk")
+    ev = collect(str(apk))
+    native = [u for u in ev.api_uses if u.owner_kind == "native"]
+    assert [(u.api_id, u.provenance.entry) for u in native] == [("telephony.getDeviceId", "lib/armeabi/libndkmod.so")]
+    assert native[0].reflective and native[0].provenance.offset > 0
+    assert not any(u.api_id == "telephony.getDeviceId" and not u.reflective for u in ev.api_uses)

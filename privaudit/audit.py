@@ -31,6 +31,8 @@ class AuditInputs:
     package: str | None = None  # the app's package, when no APK is given
     app_type: str | None = None
     only: list[str] = field(default_factory=list)  # item ids to evaluate (all when empty)
+    requests: str | None = None  # request log (JSON Lines, docs/request-log.md), for 6.3 and 6.5
+    review: str | None = None  # reviewer answers (privaudit review init), merged into the findings
 
 
 def resolve_app_type(name: str) -> dict[str, Any]:
@@ -73,6 +75,11 @@ def audit(inputs: AuditInputs) -> Report:
     _runtime(inputs, ev, records)
     if ev.timeline is not None:
         timings["runtime"] = round(time.perf_counter() - t, 4)
+    if inputs.requests:
+        from privaudit.evidence.requests import load_requests
+
+        ev.requests = load_requests(inputs.requests)
+        records.append(InputRecord("requests", inputs.requests, _sha256(inputs.requests)))
     if not records:
         raise InputError("nothing to audit: give an APK, a privacy policy, a trace or a network capture")
 
@@ -82,7 +89,7 @@ def audit(inputs: AuditInputs) -> Report:
     findings = evaluate(ev, inputs.only or None)
     timings["rules"] = round(time.perf_counter() - t, 4)
     timings["total"] = round(time.perf_counter() - t0, 4)
-    return Report(
+    report = Report(
         tool_version=__version__,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         app=ev.static.identity if ev.static else None,
@@ -92,6 +99,22 @@ def audit(inputs: AuditInputs) -> Report:
         facts=_facts(ev),
         timings=timings,
     )
+    if inputs.review:
+        from privaudit.review import merge_review
+
+        merge_review(report, inputs.review)
+        report.inputs.append(InputRecord("review", inputs.review, _sha256(inputs.review)))
+    return report
+
+
+def _sha256(path: str) -> str | None:
+    import hashlib
+
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -> None:

@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="the consent moment on the trace/capture clock, when the run did not record it")
     scan.add_argument("--package", help="the app's package name, when no APK is given")
     scan.add_argument("--app-type", help="one of the 39 common app types (id, number or Chinese name), for 4.1")
+    scan.add_argument("--requests", metavar="FILE",
+                      help="request log (JSON Lines, see docs/request-log.md): handling times for 6.3 and 6.5")
+    scan.add_argument("--review", metavar="FILE", help="reviewer answers (from `privaudit review init`) to merge")
     scan.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
     scan.add_argument("-o", "--output", help="write the report here (default: standard output)")
     scan.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default: zh)")
@@ -67,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("-o", "--output", help="write the comparison here (default: standard output)")
     diff.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
     diff.add_argument("--fail-on-worse", action="store_true", help="exit 1 when any item got worse (release gating)")
+
+    rev = sub.add_parser("review", help="reviewer workflow: questions for the items a person must decide")
+    rev_sub = rev.add_subparsers(dest="review_command")
+    rinit = rev_sub.add_parser("init", help="write a review file from a JSON report (manual, risk, undetermined)")
+    rinit.add_argument("report", help="a JSON report (privaudit scan --format json)")
+    rinit.add_argument("-o", "--output", default="review.yaml", help="the review file (default: review.yaml)")
 
     cap = sub.add_parser("capture", help="record a runtime trace: spawn the app under Frida with privaudit's agent "
                          "(rooted device with frida-server; pip install 'privaudit[capture]')")
@@ -102,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             return _capture(args)
         if args.command == "diff":
             return _diff(args)
+        if args.command == "review" and args.review_command == "init":
+            from privaudit.review import init_review
+
+            _emit(init_review(args.report), args.output)
+            return EXIT_OK
         if args.command == "app-types":
             from privaudit.report.catalogue import render_app_types
 
@@ -135,7 +149,8 @@ def _scan(args: argparse.Namespace) -> int:
     else:
         inputs = AuditInputs(apk=args.app, policy=args.policy, traces=args.trace, network=args.network, ui=args.ui,
                              profile=args.profile, first_party=args.first_party, consent_time=args.consent_time,
-                             package=args.package, app_type=args.app_type, only=args.only)
+                             package=args.package, app_type=args.app_type, only=args.only,
+                             requests=args.requests, review=args.review)
     report = audit(inputs)
     if args.format in BINARY:
         _emit(render_bytes(report, args.format, args.lang), args.output)

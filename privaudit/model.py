@@ -95,6 +95,7 @@ class Finding:
     remediation_zh: str = ""
     remediation_en: str = ""
     decided_by: str = "machine"  # "machine", or a reviewer's name once review answers are merged
+    machine_verdict: Verdict | None = None  # the rule's verdict, kept when a reviewer's answer replaced it
 
 
 @dataclass(slots=True, eq=False)

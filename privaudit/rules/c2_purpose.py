@@ -205,8 +205,51 @@ def change_not_notified(ev: EvidenceSet):
 
 @rule("M191-2.3")
 def purpose_for_sensitive_pi(ev: EvidenceSet):
-    """2.3, policy part: sensitive PI must come with its purpose. Whether the purpose is shown at the
-    moment of asking needs the UI or runtime trace."""
+    """2.3: sensitive PI must come with its purpose — in the policy, and on screen when a permission is asked
+    (the app's own text on the dialog's screen or the app screen immediately before; generic purposes such as
+    为保证App正常运行 do not count). A UI dialog without a purpose decides; the policy part adds to it."""
+    pol = _policy_purpose(ev)
+    if not ev.ui:
+        return pol
+    from privaudit.evidence.ui.detect import permission_dialogs
+    from privaudit.rules import screen_evidence
+
+    dialogs = [d for run in ev.ui for d in permission_dialogs(run)]
+    if not dialogs:
+        return pol
+    bare = [d for d in dialogs if d.purpose is None]
+    if bare:
+        evidence = []
+        for d in bare[:5]:
+            evidence.append(screen_evidence(d.screen, d.message, kind="permission_dialog", permission=d.group))
+            if d.previous is not None:
+                evidence.append(screen_evidence(d.previous, summary=f"app screen before the dialog: "
+                                                f"{d.previous.activity or d.previous.id}", kind="previous_screen"))
+            evidence += [screen_evidence(sc, w, kind="generic_purpose", sentence=t[:200]) for sc, w, t in d.generic[:2]]
+        groups = sorted({d.group or "?" for d in bare})
+        generic = sum(1 for d in bare if d.generic)
+        return finding(
+            "M191-2.3", Verdict.VIOLATION,
+            f"{len(bare)} 个系统权限弹窗（{'、'.join(groups)}）出现时，同屏及紧邻的前一个应用界面均未说明申请目的"
+            + (f"（其中 {generic} 个仅有“保证正常运行/提升体验”之类的笼统说明）" if generic else "") + "。",
+            f"{len(bare)} system permission dialog(s) ({', '.join(groups)}) appeared with no app-provided purpose on the same "
+            "screen or the app screen immediately before" + (f" ({generic} with a generic purpose only)" if generic
+                                                             else "") + ".",
+            evidence=evidence + (pol.evidence[:3] if pol is not None else []))
+    shown = [screen_evidence(d.purpose[0], d.purpose[1], kind="purpose", sentence=d.purpose[2][:200],
+                             permission=d.group) for d in dialogs[:5] if d.purpose is not None]
+    if pol is not None and pol.verdict is Verdict.RISK:
+        pol.evidence += shown
+        return pol
+    return finding(
+        "M191-2.3", Verdict.PASS,
+        f"界面记录中的 {len(dialogs)} 个系统权限弹窗出现时，应用均在同屏或前一界面说明了申请目的。",
+        f"All {len(dialogs)} system permission dialog(s) in the UI run come with an app-provided purpose on the "
+        "same or the previous screen.",
+        evidence=shown)
+
+
+def _policy_purpose(ev: EvidenceSet):
     if "P" not in ev.supplied():
         return None
     names = catalog.pi_types()

@@ -59,7 +59,46 @@ def collection_before_consent(ev: EvidenceSet):
 
 @rule("M191-3.6")
 def targeted_push_without_opt_out(ev: EvidenceSet):
-    """3.6, policy part: personalised recommendation or ads declared with no way to turn them off."""
+    """3.6: personalised recommendation or ads need a way to turn them off. A switch next to 个性化推荐 /
+    个性化广告 on an app screen is a pass; personalisation named on screen without a switch is not a violation
+    from the UI alone (the run may not have reached the settings) unless the policy declares it with no opt-out."""
+    pol = _policy_personalisation(ev)
+    if not ev.ui:
+        return pol
+    from privaudit.evidence.ui.detect import personalisation_switch
+
+    seen = [p for run in ev.ui for p in personalisation_switch(run)]
+    switches = [p for p in seen if p.switch is not None]
+    if switches:
+        shown = [screen_evidence(p.screen, p.switch, kind="personalisation_switch", label=p.label.label,
+                                 checked=p.switch.checked) for p in switches[:4]]
+        note = ""
+        note_en = ""
+        if pol is not None and pol.verdict is Verdict.VIOLATION:
+            note, note_en = "（但隐私政策未说明关闭方式）", " (the policy does not describe it, though)"
+        return finding(
+            "M191-3.6", Verdict.PASS,
+            f"应用界面提供了个性化推荐/广告开关（{'、'.join(p.label.label or '' for p in switches[:3])}）{note}；"
+            "关闭后是否生效需人工验证。",
+            f"The app offers a switch for personalised recommendation/ads{note_en}; whether turning it off "
+            "works needs checking.",
+            evidence=shown + (pol.evidence[:2] if pol is not None else []))
+    if not seen:
+        return pol
+    marked = [screen_evidence(p.screen, p.label, kind="personalisation_marked") for p in seen[:3]]
+    if pol is not None and pol.verdict is Verdict.VIOLATION:
+        pol.evidence += marked
+        return pol
+    return finding(
+        "M191-3.6", Verdict.UNDETERMINED,
+        "界面中出现个性化推荐/广告内容，但遍历到的界面中未找到关闭开关（未找到不等于没有）：请人工进入设置页确认。",
+        "Personalised content appears in the UI but no switch was found on the screens explored (not found is no "
+        "proof of absence): a reviewer should check the settings.",
+        evidence=marked + (pol.evidence[:2] if pol is not None else []),
+        needs=missing(["U"], "进入设置/隐私设置页查找个性化推荐开关", "open the settings and look for the switch"))
+
+
+def _policy_personalisation(ev: EvidenceSet):
     if "P" not in ev.supplied():
         return None
     declared = statements(ev, "personalisation_declared")
@@ -209,7 +248,35 @@ def _user_initiated(tl, t: float) -> bool:
 @rule("M191-3.2")
 def collection_after_refusal(ev: EvidenceSet):
     """3.2 from the run: PI read after the user refused; a refused permission asked again within 48 hours
-    without the user invoking the feature that needs it."""
+    without the user invoking the feature that needs it. From the UI: a consent prompt or permission dialog that
+    comes straight back after 不同意 / 拒绝 with no user input (a refusal loop) is a violation."""
+    rt = _runtime_after_refusal(ev)
+    if not ev.ui:
+        return rt
+    from privaudit.evidence.ui.detect import after_refusal
+
+    loops = [r for run in ev.ui for r in after_refusal(run) if r.outcome == "loop"]
+    if not loops:
+        return rt
+    shown = []
+    for r in loops[:4]:
+        shown.append(screen_evidence(r.screen, r.widget, kind=f"refused_{r.kind}"))
+        if r.next is not None:
+            shown.append(screen_evidence(r.next, summary=f"shown again without input: {r.next.activity or r.next.id}",
+                                         kind="prompt_again"))
+    if rt is not None and rt.verdict is Verdict.VIOLATION:
+        rt.evidence += shown
+        return rt
+    kinds = "、".join(sorted({"隐私政策弹窗" if r.kind == "consent" else "权限弹窗" for r in loops}))
+    return finding(
+        "M191-3.2", Verdict.VIOLATION,
+        f"用户点击拒绝后，{kinds}在无用户操作的情况下立即再次弹出（{len(loops)} 次），反复征求同意。",
+        f"After the user refused, the {'consent prompt' if loops[0].kind == 'consent' else 'permission dialog'} "
+        f"came straight back with no user input ({len(loops)} time(s)): consent is asked again in a loop.",
+        evidence=shown)
+
+
+def _runtime_after_refusal(ev: EvidenceSet):
     tl = ev.timeline
     if tl is None or not tl.events:
         return None

@@ -13,6 +13,7 @@ from privaudit.rules import (
     packed_note,
     policy_quote,
     rule,
+    screen_evidence,
     statements,
 )
 
@@ -268,3 +269,49 @@ def excessive_frequency(ev: EvidenceSet):
         f"The {len(tl.reads())} PI read(s) in this run stay within the reference frequencies, none in the background.",
         evidence=[event_evidence(ev, e) for e in tl.reads()[:5]],
     )
+
+
+# -- UI evidence: 4.2 (the app exits or loops when the user refuses) ----------------------------------------
+
+
+@rule("M191-4.2")
+def refusal_blocks_service(ev: EvidenceSet):
+    """4.2 from the UI: after 不同意 on the consent prompt or 拒绝 in a permission dialog, the app exits (the
+    launcher or another package is next) or the same prompt comes straight back. Labs differ on an exit after
+    不同意 (testability "Practical test protocol" 2), so this is a risk for review, never an automatic violation."""
+    if not ev.ui:
+        return None
+    from privaudit.evidence.ui.detect import after_refusal
+
+    refusals = [r for run in ev.ui for r in after_refusal(run)]
+    if not refusals:
+        return finding(
+            "M191-4.2", Verdict.UNDETERMINED,
+            "界面记录中没有点击“不同意/拒绝”的操作，无法检验拒绝后应用是否仍提供服务。",
+            "The UI run has no tap on 不同意 / 拒绝: what the app does after a refusal was not observed.",
+            needs=missing(["U"], "记录先点击“不同意”并拒绝各项权限的运行", "record a run that refuses first"))
+    blocked = [r for r in refusals if r.outcome in ("exit", "loop")]
+    if blocked:
+        evidence = []
+        for r in blocked[:4]:
+            evidence.append(screen_evidence(r.screen, r.widget, kind=f"refused_{r.kind}", outcome=r.outcome))
+            if r.next is not None:
+                evidence.append(screen_evidence(r.next, summary=f"{r.outcome}: {r.next.activity or r.next.id}",
+                                                kind="after_refusal"))
+        exits = sum(1 for r in blocked if r.outcome == "exit")
+        loops = len(blocked) - exits
+        return finding(
+            "M191-4.2", Verdict.RISK,
+            f"用户拒绝后应用退出 {exits} 次、拒绝后同一弹窗立即重现 {loops} 次；拒绝即退出的判定各检测机构做法不一，"
+            "需人工复核（是否先二次说明、是否提供浏览/访客模式、被拒的是否为必要信息）。",
+            f"After a refusal the app exited {exits} time(s) and showed the same prompt again {loops} time(s); labs "
+            "differ on exit-after-refusal, so a reviewer should check (second explanation? browse/guest mode? was "
+            "the refused item necessary?).",
+            evidence=evidence, needs=missing(["M"]))
+    return finding(
+        "M191-4.2", Verdict.PASS,
+        f"界面记录中 {len(refusals)} 次拒绝后，应用既未退出也未反复弹窗，继续运行；基本功能是否可用需人工确认。",
+        f"After {len(refusals)} refusal(s) in the UI run the app neither exited nor looped; it carried on (whether "
+        "basic functions stay usable is for a reviewer).",
+        evidence=[screen_evidence(r.screen, r.widget, kind=f"refused_{r.kind}", outcome=r.outcome)
+                  for r in refusals[:4]])

@@ -268,4 +268,360 @@ def agree_controls(run: UiRun) -> list[tuple[Screen, Widget, str]]:
 
 
 __all__ = ["first_launch_prompt", "taps_to_policy", "prechecked_consent", "agree_controls", "starts_at_launch",
+           "permission_dialogs", "after_refusal", "personalisation_switch", "account_paths", "distances",
            "main_screen", "is_policy_text", "names_privacy", "Prompt", "PolicyPath", "ConsentIssue"]
+
+
+# ---------------------------------------------------------------- permission dialogs (2.3)
+
+PERMISSION_PACKAGES = ("com.android.permissioncontroller", "com.google.android.permissioncontroller",
+                       "com.android.packageinstaller", "com.google.android.packageinstaller")
+# the buttons of a runtime-permission dialog (AOSP and Chinese ROMs)
+PERMISSION_BUTTONS = frozenset(normalise(w) for w in (
+    "允许", "拒绝", "仅在使用中允许", "使用时允许", "仅使用期间允许", "始终允许", "本次允许", "仅限这一次", "禁止",
+    "拒绝且不再询问", "禁止后不再提示", "allow", "deny", "don't allow", "while using the app", "only this time",
+    "allow all the time", "deny & don't ask again", "deny and don't ask again"))
+DENY_BUTTONS = frozenset(normalise(w) for w in (
+    "拒绝", "禁止", "拒绝且不再询问", "禁止后不再提示", "deny", "don't allow", "deny & don't ask again",
+    "deny and don't ask again"))
+PERMISSION_SENTENCE_RE = re.compile(
+    r"(?:是否)?允许[^，。?？]{0,30}(?:访问|使用|获取|拍摄|录制|录音|拨打|管理|发送|查看|读取|确定|获得)"
+    r"|(?:申请|请求|获取|开启|使用)[^，。]{0,12}权限|allow [^?]{1,60}? to ", re.IGNORECASE)
+# what the permission is about, from the dialog's sentence
+PERMISSION_GROUPS = (
+    ("storage", re.compile(r"(?i)存储|文件|照片|媒体|相册|photos|media|files|storage")),
+    ("camera", re.compile(r"(?i)相机|摄像头|拍摄|拍照|take pictures|camera")),
+    ("location", re.compile(r"(?i)位置|定位|location")),
+    ("microphone", re.compile(r"(?i)麦克风|录音|录制音频|record audio|microphone")),
+    ("phone", re.compile(r"(?i)电话|设备信息|make and manage phone calls|phone")),
+    ("contacts", re.compile(r"(?i)通讯录|联系人|contacts")),
+    ("sms", re.compile(r"(?i)短信|sms|messages")),
+    ("calendar", re.compile(r"(?i)日历|calendar")),
+)
+PI_NOUN_RE = re.compile(r"(?i)权限|存储|文件|照片|相册|媒体|相机|摄像头|拍照|拍摄|位置|定位|麦克风|录音|电话|设备信息|"
+                        r"通讯录|联系人|短信|日历|permission|storage|camera|location|microphone|contacts")
+PURPOSE_RE = re.compile(r"(?:用于|用来|为了|以便|便于|以供|从而)(?!保证|确保|正常|提升|更好)[^，。；;,.]{2,}"
+                        r"|[\w]{2,}(?:功能|服务|时)[^，。；;]{0,6}需要[^，。；;]{0,15}权限"
+                        r"|(?:used (?:to|for)|in order to|so (?:that|we can)|to let you)\s+\w+", re.IGNORECASE)
+# purposes that explain nothing (testability 2.3: 为保证App正常运行, 提升体验 …) are removed before PURPOSE_RE
+GENERIC_RE = re.compile(r"(?:为了?|以)?(?:保证|确保|保障)[^，。；]{0,12}?(?:正常运行|正常使用|稳定运行|正常工作)"
+                        r"|(?:以|为了?)?(?:正常使用|正常运行)[^，。；]{0,12}?(?:功能|服务)?"
+                        r"|(?:为了?|以便?)?(?:提升|提高|优化|改善|更好的?)[^，。；]{0,8}?(?:体验|服务)"
+                        r"|(?i:to (?:improve|provide) (?:your|a better) (?:experience|service))")
+_SENTENCE_SPLIT = re.compile(r"[。！？!?；;\n]+")
+
+
+def _rid_package(w: Widget) -> str | None:
+    return w.rid.split(":", 1)[0] if w.rid and ":" in w.rid else None
+
+
+def _system_widget(screen: Screen, w: Widget) -> bool:
+    pkg = _rid_package(w)
+    if pkg is not None:
+        return pkg in PERMISSION_PACKAGES or pkg == "android"
+    return (screen.package or "") in PERMISSION_PACKAGES
+
+
+def purpose_sentences(text: str | None) -> tuple[list[str], list[str]]:
+    """(specific, generic) sentences of ``text`` that explain why a permission or PI is needed."""
+    specific, generic = [], []
+    for sent in _SENTENCE_SPLIT.split(text or ""):
+        sent = sent.strip()
+        if not sent or not PI_NOUN_RE.search(sent):
+            continue
+        if PURPOSE_RE.search(GENERIC_RE.sub("", sent)):
+            specific.append(sent)
+        elif GENERIC_RE.search(sent) or PURPOSE_RE.search(sent) or "需要" in sent:
+            generic.append(sent)
+    return specific, generic
+
+
+@dataclass(slots=True)
+class PermissionDialog:
+    screen: Screen
+    message: Widget | None  # the dialog's sentence ("Allow X to access …?", 是否允许…访问…)
+    group: str | None  # storage, camera, location … (None: not recognised)
+    buttons: list[Widget]
+    previous: Screen | None  # the app screen shown immediately before the dialog
+    purpose: tuple[Screen, Widget, str] | None = None  # app text giving a specific purpose, same or previous screen
+    generic: list[tuple[Screen, Widget, str]] = field(default_factory=list)  # app text with a generic purpose only
+
+
+def is_permission_dialog(screen: Screen) -> tuple[Widget | None, list[Widget]] | None:
+    """(message, buttons) when the screen shows a runtime-permission dialog, else None."""
+    buttons = [w for w in screen.widgets if w.label and normalise(w.label) in PERMISSION_BUTTONS]
+    message = next((w for w in screen.widgets if w.label and PERMISSION_SENTENCE_RE.search(w.label)
+                    and normalise(w.label) not in PERMISSION_BUTTONS), None)
+    if (screen.package or "") in PERMISSION_PACKAGES:
+        sys_buttons = [w for w in buttons if _system_widget(screen, w)]
+        if message is not None and not _system_widget(screen, message):
+            message = next((w for w in screen.widgets if w.label and _system_widget(screen, w)
+                            and PERMISSION_SENTENCE_RE.search(w.label)), None)
+        if sys_buttons or message is not None:
+            return message, sys_buttons
+        return None  # e.g. the app's own dialog drawn while the permission activity is in front
+    if buttons and message is not None and any(normalise(b.label or "") in DENY_BUTTONS for b in buttons) \
+            and any(normalise(b.label or "") not in DENY_BUTTONS for b in buttons):
+        return message, buttons
+    return None
+
+
+def _predecessor(run: UiRun, sid: str, pkg: str | None, hops: int = 4) -> Screen | None:
+    """The app screen shown immediately before ``sid``: through ``auto`` steps and unrecorded states only."""
+    by_id = {s.id: s for s in run.screens}
+    cur = sid
+    for _ in range(hops):
+        tr = next((t for t in run.transitions if t.dst == cur and t.src != cur), None)
+        if tr is None:
+            return None
+        scr = by_id.get(tr.src)
+        if scr is not None and _is_app(scr, pkg) and scr.texts():
+            return scr
+        if scr is not None and tr.action != "auto":
+            return None  # a system screen reached by an input: no app screen directly before
+        cur = tr.src
+    return None
+
+
+def _app_purposes(screen: Screen, system_ok: bool) -> tuple[tuple[Widget, str] | None, list[tuple[Widget, str]]]:
+    found, generic = None, []
+    for w in screen.widgets:
+        if not w.label or (not system_ok and _system_widget(screen, w)):
+            continue
+        specific, gen = purpose_sentences(w.label)
+        if specific and found is None:
+            found = (w, specific[0])
+        generic += [(w, g) for g in gen]
+    return found, generic
+
+
+def permission_dialogs(run: UiRun) -> list[PermissionDialog]:
+    """Each distinct runtime-permission dialog (by its sentence) and the app's purpose text on the same screen or
+    the app screen immediately before it (testability 2.3)."""
+    pkg = app_package(run)
+    out: list[PermissionDialog] = []
+    seen: set[str] = set()
+    for s in run.screens:
+        hit = is_permission_dialog(s)
+        if hit is None:
+            continue
+        message, buttons = hit
+        key = normalise(message.label) if message is not None and message.label else s.id
+        if key in seen:
+            continue
+        seen.add(key)
+        group = next((g for g, rx in PERMISSION_GROUPS if message is not None and rx.search(message.label or "")), None)
+        d = PermissionDialog(s, message, group, buttons, _predecessor(run, s.id, pkg))
+        # same screen: app text only (the system sentence never explains); previous screen: any of its text
+        same, gen = _app_purposes(s, system_ok=False)
+        if same is not None and same[0] is not message:
+            d.purpose = (s, same[0], same[1])
+        d.generic += [(s, w, t) for w, t in gen if w is not message]
+        if d.purpose is None and d.previous is not None:
+            prev, gen = _app_purposes(d.previous, system_ok=True)
+            if prev is not None:
+                d.purpose = (d.previous, prev[0], prev[1])
+            d.generic += [(d.previous, w, t) for w, t in gen]
+        out.append(d)
+    return out
+
+
+# ---------------------------------------------------------------- after a refusal (3.2, 4.2)
+
+
+@dataclass(slots=True)
+class Refusal:
+    kind: str  # "consent" (不同意 on the privacy prompt) or "permission" (拒绝 / DENY in a permission dialog)
+    screen: Screen
+    widget: Widget | None
+    transition: Transition
+    outcome: str  # "exit" (launcher / another package next), "loop" (the same prompt back, no user input), "continue"
+    next: Screen | None = None  # the screen that shows the outcome
+
+
+def _same_prompt(kind: str, a: Screen, b: Screen) -> bool:
+    if a.id == b.id:
+        return True
+    if kind == "consent":
+        return is_prompt(b)
+    da, db = is_permission_dialog(a), is_permission_dialog(b)
+    if da is None or db is None:
+        return False
+    return (da[0].label if da[0] else None) == (db[0].label if db[0] else None)
+
+
+def after_refusal(run: UiRun, hops: int = 3) -> list[Refusal]:
+    """Each recorded tap on a refuse control (consent prompt) or a deny button (permission dialog) and what
+    followed without further input (``auto`` steps and unrecorded states, at most ``hops``)."""
+    pkg = app_package(run)
+    by_id = {s.id: s for s in run.screens}
+    out: list[Refusal] = []
+    trs = run.transitions
+    for j, tr in enumerate(trs):
+        if tr.action != "tap" or tr.widget is None:
+            continue
+        src = by_id.get(tr.src)
+        if src is None:
+            continue
+        label = normalise(tr.widget.label or "")
+        if is_prompt(src) and classify_control(tr.widget.label) == "refuse":
+            kind = "consent"
+        elif label in DENY_BUTTONS and is_permission_dialog(src) is not None:
+            kind = "permission"
+        else:
+            continue
+        chain: list[Screen] = []
+        cur, k = tr.dst, j + 1
+        if cur in by_id:
+            chain.append(by_id[cur])
+        while len(chain) < hops and k < len(trs) and trs[k].src == cur and trs[k].action == "auto":
+            cur = trs[k].dst
+            k += 1
+            if cur in by_id:
+                chain.append(by_id[cur])
+        outcome, nxt = "continue", (chain[0] if chain else None)
+        for s in chain:
+            if _same_prompt(kind, src, s):
+                outcome, nxt = "loop", s
+                break
+            if "launcher" in (s.package or "") or "launcher" in (s.activity or "").lower() or (
+                    pkg is not None and s.package != pkg and not is_system(s)):
+                outcome, nxt = "exit", s
+                break
+        if not chain:
+            outcome = "unknown"
+        out.append(Refusal(kind, src, tr.widget, tr, outcome, nxt))
+    return out
+
+
+# ---------------------------------------------------------------- personalisation switch (3.6)
+
+PERSONALISATION_RE = re.compile(r"个性化(?:推荐|广告|内容|推送|服务)|程序化广告|定向推送|猜你喜欢|"
+                                r"(?i:personali[sz]ed (?:recommendations?|ads|advertising|content))")
+
+
+@dataclass(slots=True)
+class PersonalisationSwitch:
+    screen: Screen
+    label: Widget  # the text naming personalisation
+    switch: Widget | None  # the checkable widget on its row (None: marked but no switch on this screen)
+
+
+def _on_row(screen: Screen, label: Widget, box: Widget) -> bool:
+    if label.bounds is None or box.bounds is None:
+        return False
+    _, y1, _, y2 = label.bounds
+    _, by1, _, by2 = box.bounds
+    return by1 < y2 + 40 and y1 - 40 < by2
+
+
+def personalisation_switch(run: UiRun) -> list[PersonalisationSwitch]:
+    """App screens naming personalised recommendation / ads, with the switch on the same row when there is one."""
+    pkg = app_package(run)
+    out: list[PersonalisationSwitch] = []
+    seen: set[tuple[str | None, str]] = set()
+    for s in run.screens:
+        if not _is_app(s, pkg):
+            continue
+        boxes = [w for w in s.widgets if w.checkable]
+        for w in s.widgets:
+            if not w.label or w.checkable or not PERSONALISATION_RE.search(w.label):
+                continue
+            key = (s.activity or s.package, w.label)
+            if key in seen:
+                continue
+            seen.add(key)
+            box = next((b for b in boxes if _on_row(s, w, b)), None)
+            if box is None and len(boxes) == 1 and all(b.bounds is None for b in boxes):
+                box = boxes[0]
+            out.append(PersonalisationSwitch(s, w, box))
+    return out
+
+
+# ---------------------------------------------------------------- account cancellation and complaints (6.1, 6.2, 6.5)
+
+CANCEL_RE = re.compile(r"注销(?:账号|帐号|账户|帐户)|(?:账号|帐号|账户|帐户)注销|删除(?:账号|帐号|账户|帐户)|"
+                       r"(?i:delete (?:my |your )?account|close (?:my |your )?account)")
+COMPLAINT_RE = re.compile(r"客服|投诉|举报|联系我们|意见反馈|帮助与反馈|问题反馈|"
+                          r"(?i:contact us|customer service|feedback|report)")
+
+
+@dataclass(slots=True)
+class Entry:
+    screen: Screen
+    widget: Widget
+    steps: int | None  # shortest distance from the main screen (taps, backs, scrolls, inputs); None: not computable
+
+
+@dataclass(slots=True)
+class CancelCondition:
+    screen: Screen
+    widget: Widget
+    condition: str  # id from the policy reader's list: id_photo_in_hand, face_recognition, bank_card …
+    text: str
+    unreasonable: bool
+    review: bool = False
+
+
+@dataclass(slots=True)
+class AccountPaths:
+    cancel: list[Entry] = field(default_factory=list)
+    conditions: list[CancelCondition] = field(default_factory=list)
+    complaint: list[Entry] = field(default_factory=list)
+
+
+def distances(run: UiRun, start: Screen | None) -> dict[str, int]:
+    """0-1 BFS distances from ``start`` over the run's transitions (as in ``taps_to_policy``)."""
+    if start is None:
+        return {}
+    edges: dict[str, list[Transition]] = {}
+    for tr in run.transitions:
+        if tr.action in STEP_COST and tr.src != tr.dst:
+            edges.setdefault(tr.src, []).append(tr)
+    dist = {start.id: 0}
+    queue = deque([start.id])
+    done: set[str] = set()
+    while queue:
+        node = queue.popleft()
+        if node in done:
+            continue
+        done.add(node)
+        for tr in edges.get(node, []):
+            d = dist[node] + STEP_COST[tr.action]
+            if d < dist.get(tr.dst, 1 << 30):
+                dist[tr.dst] = d
+                (queue.appendleft if STEP_COST[tr.action] == 0 else queue.append)(tr.dst)
+    return dist
+
+
+def account_paths(run: UiRun) -> AccountPaths:
+    from privaudit.evidence.policy.statements import _CONDITIONS, _REVIEW_CONDITIONS  # shared condition list
+
+    pkg = app_package(run)
+    dist = distances(run, main_screen(run))
+    out = AccountPaths()
+    seen: set[tuple[str, str | None, str]] = set()
+    for s in run.screens:
+        if not _is_app(s, pkg):
+            continue
+        labels = [w for w in s.widgets if w.label]
+        cancel_screen = any(CANCEL_RE.search(w.label or "") for w in labels)
+        for w in labels:
+            text = w.label or ""
+            for kind, rx, bucket in (("cancel", CANCEL_RE, out.cancel), ("complaint", COMPLAINT_RE, out.complaint)):
+                m = rx.search(text)
+                if m and len(text) <= HEADING_MAX_CHARS and (kind, s.activity or s.package, m.group(0)) not in seen:
+                    seen.add((kind, s.activity or s.package, m.group(0)))
+                    bucket.append(Entry(s, w, dist.get(s.id)))
+            if not cancel_screen:
+                continue
+            found = []
+            for cid, unreasonable, rx in _CONDITIONS:
+                m = rx.search(text)
+                if m and ("cond", cid, text) not in seen:
+                    seen.add(("cond", cid, text))
+                    found.append(CancelCondition(s, w, cid, m.group(0), unreasonable, cid in _REVIEW_CONDITIONS))
+            if any(c.condition == "id_photo_in_hand" for c in found):  # as the policy reader does
+                found = [c for c in found if c.condition != "id_document"]
+            out.conditions += found
+    return out

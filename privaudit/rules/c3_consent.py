@@ -28,15 +28,16 @@ def collection_before_consent(ev: EvidenceSet):
     risk; the runtime trace decides.
     """
     tl = ev.timeline
-    if tl is not None and (tl.events or tl.flows):
-        return _runtime_before_consent(ev, tl)
+    runtime = _runtime_before_consent(ev, tl) if tl is not None and (tl.events or tl.flows) else None
+    if runtime is not None and runtime.verdict is not Verdict.UNDETERMINED:
+        return runtime
     if ev.static is None:
-        return None
+        return runtime
     st = ev.static
     early = [u for u in st.api_uses if u.startup_path]
     packed = packed_note(ev)
     if early:
-        return finding(
+        static = finding(
             "M191-3.1", Verdict.RISK,
             f"进程启动即执行的代码（Application 或 ContentProvider 初始化）中有 {len(early)} 处读取个人信息，"
             "早于任何界面和同意弹窗，很可能在用户同意前收集。需运行时证据确认。",
@@ -47,6 +48,12 @@ def collection_before_consent(ev: EvidenceSet):
                                   owner=u.owner, call_path=list(u.startup_path)) for u in early],
             needs=missing(["R", "N"]),
         )
+        if runtime is not None:  # the run could not place its reads against consent: keep both sides
+            static.evidence += runtime.evidence
+            static.missing = runtime.missing
+        return static
+    if runtime is not None:
+        return runtime
     why = packed or ("静态分析无法确定调用时机", "static analysis cannot tell when calls happen")
     return finding(
         "M191-3.1", Verdict.UNDETERMINED,

@@ -12,104 +12,11 @@ import time
 import zipfile
 
 import pytest
+from axml_build import build  # the AXML writer shared with test_axml
 from conftest import shared
 
 from privaudit.errors import InputError, MalformedInput
 from privaudit.evidence.apk.manifest import Component, Manifest, PermissionDecl, class_name, parse_manifest
-
-# --------------------------------------------------------------------------------------------
-# A minimal AXML writer (same format as test_axml's; kept separate so each file stands alone).
-# --------------------------------------------------------------------------------------------
-
-ANDROID_NS = "http://schemas.android.com/apk/res/android"
-NO = 0xFFFFFFFF
-IDS = {
-    "label": 0x01010001,
-    "name": 0x01010003,
-    "permission": 0x01010006,
-    "debuggable": 0x0101000F,
-    "exported": 0x01010010,
-    "value": 0x01010024,
-    "resource": 0x01010025,
-    "minSdkVersion": 0x0101020C,
-    "versionCode": 0x0101021B,
-    "versionName": 0x0101021C,
-    "targetSdkVersion": 0x01010270,
-    "maxSdkVersion": 0x01010271,
-    "allowBackup": 0x01010280,
-    "usesCleartextTraffic": 0x010104EC,
-    "networkSecurityConfig": 0x01010527,
-}
-
-
-def build(root) -> bytes:
-    strings: list[str] = []
-    index: dict[str, int] = {}
-    idnames: dict[str, int] = {}
-    resids: list[int] = []
-
-    def s(text: str) -> int:
-        if text not in index:
-            index[text] = len(strings)
-            strings.append(text)
-        return index[text]
-
-    todo = [root]
-    while todo:
-        tag, attrs, children = todo.pop()
-        for key in attrs:
-            local = key[8:] if key.startswith("android:") else None
-            if local in IDS and local not in idnames:
-                idnames[local] = len(strings)
-                strings.append(local)
-                resids.append(IDS[local])
-        todo.extend(children)
-
-    def value(v):
-        if isinstance(v, bool):
-            return NO, 0x12, 0xFFFFFFFF if v else 0
-        if isinstance(v, int):
-            return NO, 0x10, v & 0xFFFFFFFF
-        if isinstance(v, tuple):  # ("ref", id)
-            return NO, 0x01, v[1]
-        i = s(v)
-        return i, 0x03, i
-
-    nodes: list[bytes] = []
-
-    def element(node):
-        tag, attrs, children = node
-        body = b""
-        for key, v in attrs.items():
-            if key.startswith("android:"):
-                ns, name = s(ANDROID_NS), idnames.get(key[8:], None)
-                if name is None:
-                    name = s(key[8:])
-            else:
-                ns, name = NO, s(key)
-            raw, vtype, data = value(v)
-            body += struct.pack("<IIIHBBI", ns, name, raw, 8, 0, vtype, data)
-        ext = struct.pack("<IIHHHHHH", NO, s(tag), 20, 20, len(attrs), 0, 0, 0)
-        nodes.append(struct.pack("<HHIII", 0x0102, 16, 36 + len(body), 1, NO) + ext + body)
-        for c in children:
-            element(c)
-        nodes.append(struct.pack("<HHIIIII", 0x0103, 16, 24, 1, NO, NO, s(tag)))
-
-    element(root)
-    offsets, blob = [], bytearray()
-    for text in strings:
-        offsets.append(len(blob))
-        b = text.encode("utf-16-le")
-        blob += struct.pack("<H", len(b) // 2) + b + b"\0\0"
-    while len(blob) % 4:
-        blob.append(0)
-    start = 28 + 4 * len(strings)
-    pool = struct.pack("<HHIIIIII", 1, 28, start + len(blob), len(strings), 0, 0, start, 0)
-    pool += struct.pack(f"<{len(strings)}I", *offsets) + bytes(blob)
-    resmap = struct.pack("<HHI", 0x0180, 8, 8 + 4 * len(resids)) + struct.pack(f"<{len(resids)}I", *resids)
-    body = pool + resmap + b"".join(nodes)
-    return struct.pack("<HHI", 3, 8, 8 + len(body)) + body
-
 
 MAIN = ("action", {"android:name": "android.intent.action.MAIN"}, [])
 LAUNCHER = ("category", {"android:name": "android.intent.category.LAUNCHER"}, [])

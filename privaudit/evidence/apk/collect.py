@@ -49,6 +49,12 @@ class _Module:
     archive: ZipArchive
     manifest_entry: str | None
     prefix: str  # member-name prefix inside the archive ("base/" in a bundle)
+    arsc: bytes | None = None  # resources.arsc, inflated once when first needed
+
+    def resources(self) -> bytes:
+        if self.arsc is None:
+            self.arsc = self.archive.read("resources.arsc", 256 * 1024 * 1024)
+        return self.arsc
 
 
 def collect(path: str) -> StaticEvidence:
@@ -67,7 +73,7 @@ def collect(path: str) -> StaticEvidence:
     identity = AppIdentity(
         package=manifest.package, version_name=manifest.version_name, version_code=manifest.version_code,
         min_sdk=manifest.min_sdk, target_sdk=manifest.target_sdk, sha256=sha256, size=size,
-        label=manifest.application_label,
+        label=_label(base, manifest.application_label),
     )
     ev = StaticEvidence(path=path, form=form, identity=identity)
     ev.application_class = manifest.application_class
@@ -190,6 +196,18 @@ def _read_manifest(m: _Module, required: bool = True):  # -> Manifest | None
 
         return parse_proto_manifest(data, _entry(m, m.manifest_entry))
     return parse_manifest(data, _entry(m, m.manifest_entry))
+
+
+def _label(m: _Module, label: str | None) -> str | None:
+    """The app label, with a ``@0x7f…`` reference resolved through resources.arsc."""
+    if not label or not label.startswith("@0x") or "resources.arsc" not in m.archive.members:
+        return label
+    from privaudit.evidence.apk.arsc import string_value
+
+    try:
+        return string_value(m.resources(), int(label[1:], 16)) or label
+    except (ValueError, MalformedInput):
+        return label
 
 
 def _dex_entries(m: _Module) -> list[str]:
@@ -520,7 +538,7 @@ def _arsc_strings(ev: StaticEvidence, m: _Module, entry: str) -> None:
     from privaudit.evidence.apk.arsc import resource_strings
 
     try:
-        strings = resource_strings(m.archive.read(entry, 256 * 1024 * 1024))
+        strings = resource_strings(m.resources())
     except MalformedInput as exc:
         ev.notes.append(f"resources.arsc unreadable: {exc}")
         return

@@ -11,7 +11,7 @@ import sys
 
 from privaudit.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError
 
-FORMATS = ("text", "json", "md", "html", "sarif", "xlsx")
+FORMATS = ("text", "json", "md", "html", "sarif", "xlsx", "pdf")
 FAIL_ORDER = {"violation": ("violation",), "risk": ("violation", "risk")}
 
 

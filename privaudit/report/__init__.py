@@ -8,8 +8,8 @@ from privaudit.model import Report
 
 FORMATS = {"text": "privaudit.report.text", "json": "privaudit.report.json_report",
            "md": "privaudit.report.markdown", "html": "privaudit.report.html", "sarif": "privaudit.report.sarif",
-           "xlsx": "privaudit.report.xlsx"}
-BINARY = frozenset({"xlsx"})  # these modules offer ``render_bytes(report, lang) -> bytes`` instead of ``render``
+           "xlsx": "privaudit.report.xlsx", "pdf": "privaudit.report.pdf"}
+BINARY = frozenset({"xlsx", "pdf"})  # these modules offer ``render_bytes(report, lang) -> bytes`` instead of ``render``
 
 
 def render(report: Report, fmt: str, lang: str = "zh") -> str:

@@ -15,7 +15,7 @@ from conftest import REPO, shared
 from privaudit.audit import AuditInputs, audit
 from privaudit.cli import main
 from privaudit.model import AppIdentity, Evidence, Finding, InputRecord, Provenance, Report, Severity, Verdict
-from privaudit.report import FORMATS, render, render_bytes
+from privaudit.report import BINARY, FORMATS, render, render_bytes
 
 DEMO = str(REPO / "examples" / "demo-app" / "demo.apk")
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
@@ -63,9 +63,11 @@ def test_every_format_is_registered_in_the_cli():
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_format_renders(report, fmt, lang):
+    if fmt == "pdf":
+        pytest.importorskip("weasyprint", reason="weasyprint not installed (see tests/report/test_pdf.py)")
     data = render_bytes(report, fmt, lang)
     assert len(data) > 500
-    if fmt != "xlsx":
+    if fmt not in BINARY:
         assert render(report, fmt, lang).encode("utf-8") == data
 
 
@@ -172,12 +174,35 @@ def test_html_is_self_contained(report):
         assert "运行时间线" in page
 
 
-def test_html_loads_in_headless_chromium(tmp_path):
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--enable-logging=stderr", "--v=0"]
+
+
+def _chromium(chromium: str, tmp_path, page, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
+    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
+                         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr[-2000:]
+    # The page has no scripts: any console line (an uncaught error, a refused resource) is a fault.
+    console = [ln for ln in run.stderr.splitlines() if ":CONSOLE" in ln or "Uncaught" in ln]
+    assert not console, console
+    return run
+
+
+def test_html_loads_in_headless_chromium(tmp_path, demo_report):
     chromium = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
     if not chromium:
         pytest.skip("chromium not installed (Debian package chromium); the static escaping tests still apply")
-    page = tmp_path / "r.html"
-    page.write_text(render(_hostile(), "html", "en"), encoding="utf-8")
-    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60).stdout
-    assert "Method 191" in dom and "<script" not in dom.lower()
+    hostile = tmp_path / "hostile.html"
+    hostile.write_text(render(_hostile(), "html", "en"), encoding="utf-8")
+    dom = _chromium(chromium, tmp_path, hostile, "--dump-dom").stdout
+    assert "Method 191" in dom and "<script" not in dom.lower() and "<img" not in dom.lower()
+    # the hostile strings survive as text: the serialised DOM escapes them again
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom and "&lt;img src=x onerror=alert(1)&gt;" in dom
+    page = tmp_path / "report.html"
+    page.write_text(render(demo_report, "html", "zh"), encoding="utf-8")
+    png = tmp_path / "report.png"
+    _chromium(chromium, tmp_path, page, "--hide-scrollbars", "--window-size=1200,1600", f"--screenshot={png}")
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000

@@ -82,30 +82,122 @@ def _from_policy(ev: EvidenceSet):
 
 @rule("M191-1.4")
 def hard_to_read(ev: EvidenceSet):
-    """1.4, language part: a Simplified Chinese version must be provided.
+    """1.4: a Simplified Chinese version must be provided (from the policy text; violation when absent), and the
+    policy must not be too small, too dense or too faint (from the screen showing it).
 
-    Text size, density and contrast need the rendered screen (UI evidence).
+    The visual part uses proxies with no official threshold (related.md §13): body text under ``MIN_SP`` sp or
+    under ``SMALLER_THAN_APP`` × the app's median body text, or contrast under ``MIN_CONTRAST``:1 → risk, never
+    violation. Pass needs both the language and the visual checks measured and fine.
     """
-    if "P" not in ev.supplied():
+    has_p = "P" in ev.supplied()
+    if not has_p and not ev.ui:
         return None
-    doc = ev.policy.document
-    if not doc.simplified_chinese:
-        what_zh = "仅有繁体中文" if doc.traditional_only else "没有中文内容"
-        what_en = "Traditional Chinese only" if doc.traditional_only else "no Chinese text"
+    visual = _visual_14(ev.ui or [])
+    evidence = list(visual["evidence"])
+    if has_p:
+        doc = ev.policy.document
+        if not doc.simplified_chinese:
+            what_zh = "仅有繁体中文" if doc.traditional_only else "没有中文内容"
+            what_en = "Traditional Chinese only" if doc.traditional_only else "no Chinese text"
+            return finding(
+                "M191-1.4", Verdict.VIOLATION,
+                f"隐私政策未提供简体中文版（{what_zh}）。",
+                f"The privacy policy has no Simplified Chinese version ({what_en}).",
+                evidence=[policy_quote(ev, 0, min(len(doc.text), 120), "policy_text",
+                                       f"language: {doc.language}")] + evidence,
+            )
+        evidence.insert(0, policy_quote(ev, 0, min(len(doc.text), 80), "policy_text", "Simplified Chinese present"))
+    if visual["problems"]:
+        zh = "；".join(p[0] for p in visual["problems"])
+        en = "; ".join(p[1] for p in visual["problems"])
         return finding(
-            "M191-1.4", Verdict.VIOLATION,
-            f"隐私政策未提供简体中文版（{what_zh}）。",
-            f"The privacy policy has no Simplified Chinese version ({what_en}).",
-            evidence=[policy_quote(ev, 0, min(len(doc.text), 120), "policy_text", f"language: {doc.language}")],
-        )
+            "M191-1.4", Verdict.RISK,
+            f"隐私政策页面可能难以阅读：{zh}（阈值为自动化代理指标，无官方数值标准，需人工确认）。",
+            f"The privacy-policy screen may be hard to read: {en} (proxy thresholds, no official number; a reviewer "
+            "confirms).",
+            evidence=evidence, needs=missing(["U"], "人工查看隐私政策页面截图", "look at the policy screenshot"))
+    if has_p and visual["fine"]:
+        return finding(
+            "M191-1.4", Verdict.PASS,
+            f"隐私政策提供了简体中文版；政策页面文字大小与对比度在代理阈值之内（{visual['fine']}）。",
+            f"The policy is available in Simplified Chinese, and the policy screen's text size and contrast are "
+            f"within the proxy thresholds ({visual['fine']}).",
+            evidence=evidence)
+    lack_zh, lack_en = visual["missing"]
+    if has_p:
+        return finding(
+            "M191-1.4", Verdict.UNDETERMINED,
+            f"隐私政策提供了简体中文版；文字大小、密度、颜色对比度需结合隐私政策页面截图判断（{lack_zh}）。",
+            "The policy is available in Simplified Chinese; text size, density and contrast need a screenshot of the "
+            f"policy page ({lack_en}).",
+            evidence=evidence, needs=missing(["U"], "隐私政策页面的截图", "a screenshot of the policy page"))
+    if visual["fine"]:
+        return finding(
+            "M191-1.4", Verdict.UNDETERMINED,
+            f"隐私政策页面文字大小与对比度在代理阈值之内（{visual['fine']}）；是否提供简体中文版需隐私政策文本。",
+            f"The policy screen's text size and contrast are within the proxy thresholds ({visual['fine']}); "
+            "whether a Simplified Chinese version exists needs the policy text.",
+            evidence=evidence, needs=missing(["P"]))
     return finding(
         "M191-1.4", Verdict.UNDETERMINED,
-        "隐私政策提供了简体中文版；文字大小、密度、颜色对比度需结合界面截图判断。",
-        "The policy is available in Simplified Chinese; text size, density and contrast need the rendered "
-        "screen.",
-        evidence=[policy_quote(ev, 0, min(len(doc.text), 80), "policy_text", "Simplified Chinese present")],
-        needs=missing(["U"]),
-    )
+        f"无法判断隐私政策是否易读：{lack_zh}；语言部分需隐私政策文本。",
+        f"Readability of the privacy policy not assessed: {lack_en}; the language part needs the policy text.",
+        evidence=evidence, needs=missing(["P", "U"]))
+
+
+MIN_SP = 12.0
+SMALLER_THAN_APP = 0.8  # "much smaller" than the app's median body text
+MIN_CONTRAST = 4.5
+
+
+def _visual_14(runs: list) -> dict:
+    """Visual part of 1.4 over all UI runs: problems (zh, en), a summary when measured and fine, what is
+    missing otherwise (zh, en), and the measurements as evidence."""
+    from privaudit.evidence.ui.detect import policy_screen_readability
+
+    problems: list[tuple[str, str]] = []
+    evidence = []
+    fine: list[str] = []
+    notes: list[str] = []
+    for run in runs:
+        for m in policy_screen_readability(run):
+            scr, rows = m["screen"], m["widgets"]
+            notes += m["notes"]
+            sps = sorted(r["sp"] for r in rows if r.get("sp"))
+            ratios = sorted(r["contrast"] for r in rows if "contrast" in r)
+            sp = sps[len(sps) // 2] if sps else None
+            ratio = ratios[len(ratios) // 2] if ratios else None
+            app = m["app_median_sp"]
+            bad: list[tuple[str, str]] = []
+            if sp is not None and sp < MIN_SP:
+                bad.append((f"正文字号约 {sp} sp，小于 {MIN_SP:g} sp", f"body text ≈ {sp} sp, under {MIN_SP:g} sp"))
+            if sp is not None and app and sp < SMALLER_THAN_APP * app:
+                bad.append((f"正文字号约 {sp} sp，明显小于应用其他界面正文（中位数 {app} sp）",
+                            f"body text ≈ {sp} sp, well under the app's median body text ({app} sp)"))
+            if ratio is not None and ratio < MIN_CONTRAST:
+                bad.append((f"文字与背景对比度约 {ratio}:1，低于 {MIN_CONTRAST}:1",
+                            f"text/background contrast ≈ {ratio}:1, under {MIN_CONTRAST}:1"))
+            problems += bad
+            worst = sorted(rows, key=lambda r: (r.get("contrast", 99), r.get("sp") or 99))[:3]
+            for r in worst:
+                evidence.append(screen_evidence(
+                    scr, r["widget"], kind="policy_readability", sp=r.get("sp"), size_px=r.get("size_px"),
+                    height_px=r["height_px"], contrast=r.get("contrast"), app_median_sp=app,
+                    chars_per_1000dp2=r.get("chars_per_1000dp2"), screenshot=m["screenshot"],
+                    density=round(m["density"], 3) if m["density"] else None, density_note=m["density_note"]))
+            if not bad and sp is not None and ratio is not None:
+                fine.append(f"{scr.id[:12]}: ≈ {sp} sp, {ratio}:1")
+            elif not bad and not rows:
+                notes.append(f"no body-text widget with bounds on policy screen {scr.id[:12]}")
+    if not runs:
+        lack = ("未提供界面遍历记录", "no UI run given")
+    elif not evidence and not notes:
+        lack = ("界面遍历未到达隐私政策正文页面", "the UI run did not reach the policy text")
+    else:
+        lack = ("隐私政策页面未能完整测量：" + "；".join(dict.fromkeys(notes)),
+                "the policy screen was not fully measured: " + "; ".join(dict.fromkeys(notes)))
+    return {"problems": problems, "fine": "; ".join(fine) if not problems and fine and not notes else "",
+            "missing": lack, "evidence": evidence}
 
 
 # -- UI evidence: 1.2 (prompt on first launch) and 1.3 (policy reachable in ≤ 4 taps) ------------------------

@@ -269,7 +269,8 @@ def agree_controls(run: UiRun) -> list[tuple[Screen, Widget, str]]:
 
 __all__ = ["first_launch_prompt", "taps_to_policy", "prechecked_consent", "agree_controls", "starts_at_launch",
            "permission_dialogs", "after_refusal", "personalisation_switch", "account_paths", "distances",
-           "main_screen", "is_policy_text", "names_privacy", "Prompt", "PolicyPath", "ConsentIssue"]
+           "main_screen", "is_policy_text", "names_privacy", "Prompt", "PolicyPath", "ConsentIssue",
+           "policy_screen_readability", "read_png", "contrast_ratio", "box_contrast", "text_size_px"]
 
 
 # ---------------------------------------------------------------- permission dialogs (2.3)
@@ -624,4 +625,219 @@ def account_paths(run: UiRun) -> AccountPaths:
             if any(c.condition == "id_photo_in_hand" for c in found):  # as the policy reader does
                 found = [c for c in found if c.condition != "id_document"]
             out.conditions += found
+    return out
+
+
+# ---------------------------------------------------------------- readability of the policy screen (1.4)
+
+ASSUMED_WIDTH_DP = 360  # no density recorded: the screen width is taken as 360 dp (a common phone width)
+BODY_MIN_CHARS = 20  # a text widget with at least this many characters is body text
+MAX_PNG_BYTES = 64 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+TEXT_SHARE = 0.05  # the pixels farthest in luminance from the background's median: the glyphs
+MIN_TEXT_DELTA = 0.01  # … when they differ from it by less than this, no text is visible in the box
+
+
+def _char_width(ch: str) -> float:
+    """Advance of a character in ems: CJK and full-width ≈ 1, other ≈ 0.55."""
+    return 1.0 if ord(ch) >= 0x2E80 else 0.55
+
+
+def text_size_px(w: Widget) -> float | None:
+    """Font size (px) estimated from the widget's bounds and its text: the smaller of a single line's
+    (height / 1.2) and a filled box's (each character takes its advance × 1.2 line height)."""
+    if not w.bounds or not w.label:
+        return None
+    x1, y1, x2, y2 = w.bounds
+    width, height = x2 - x1, y2 - y1
+    ems = sum(_char_width(c) for c in w.label if not c.isspace())
+    if width <= 0 or height <= 0 or ems <= 0:
+        return None
+    return min(height / 1.2, (width * height / (1.2 * ems)) ** 0.5)
+
+
+def read_png(path: str) -> tuple[int, int, list[float]] | str:
+    """(width, height, relative luminance per pixel, row-major) of an 8-bit PNG (grey, grey+alpha, RGB, RGBA;
+    not interlaced), or a note saying why it was not read. Alpha is ignored."""
+    import struct
+    import zlib
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_PNG_BYTES + 1)
+    except OSError as exc:
+        return f"screenshot unreadable ({exc.strerror or exc})"
+    if len(data) > MAX_PNG_BYTES:
+        return f"screenshot over {MAX_PNG_BYTES} bytes, not read"
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "screenshot is not a PNG"
+    pos, ihdr, idat = 8, None, []
+    try:
+        while pos + 8 <= len(data):
+            length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
+            chunk = data[pos + 8:pos + 8 + length]
+            if ctype == b"IHDR":
+                ihdr = struct.unpack(">IIBBBBB", chunk[:13])
+            elif ctype == b"IDAT":
+                idat.append(chunk)
+            elif ctype == b"IEND":
+                break
+            pos += 12 + length
+    except struct.error:
+        return "PNG chunks truncated"
+    if ihdr is None or not idat:
+        return "PNG without IHDR or IDAT"
+    width, height, depth, colour, _, _, interlace = ihdr
+    channels = {0: 1, 4: 2, 2: 3, 6: 4}.get(colour)
+    if depth != 8 or channels is None or interlace:
+        return (f"PNG colour type {colour}, bit depth {depth}{', interlaced' if interlace else ''} not supported "
+                "(only 8-bit grey, grey+alpha, RGB, RGBA)")
+    if width * height > MAX_PIXELS or not width or not height:
+        return f"PNG of {width}×{height} pixels not read"
+    stride = width * channels
+    try:
+        raw = zlib.decompressobj().decompress(b"".join(idat), (stride + 1) * height + 1)
+    except zlib.error as exc:
+        return f"PNG image data corrupt ({exc})"
+    if len(raw) < (stride + 1) * height:
+        return "PNG image data truncated"
+    rows: list[bytearray] = []
+    prev = bytearray(stride)
+    bpp = channels
+    for y in range(height):
+        ftype = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        if ftype == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 0xFF
+        elif ftype == 2:
+            for i in range(stride):
+                line[i] = (line[i] + prev[i]) & 0xFF
+        elif ftype == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
+        elif ftype == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b = prev[i]
+                c = prev[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        elif ftype != 0:
+            return f"PNG row {y}: unknown filter type {ftype}"
+        rows.append(line)
+        prev = line
+    lin = [_linear(v) for v in range(256)]
+    lum: list[float] = []
+    for line in rows:
+        if channels <= 2:
+            lum.extend(lin[line[i]] for i in range(0, stride, channels))
+        else:
+            lum.extend(0.2126 * lin[line[i]] + 0.7152 * lin[line[i + 1]] + 0.0722 * lin[line[i + 2]]
+                       for i in range(0, stride, channels))
+    return width, height, lum
+
+
+def _linear(v: int) -> float:
+    c = v / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def contrast_ratio(l1: float, l2: float) -> float:
+    """WCAG 2 contrast ratio of two relative luminances."""
+    hi, lo = max(l1, l2), min(l1, l2)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def box_contrast(img: tuple[int, int, list[float]], bounds: tuple[int, int, int, int]) -> dict | None:
+    """Text vs background inside ``bounds``: background = the median luminance, text = the mean of the
+    ``TEXT_SHARE`` of pixels farthest from it; None when the box is off the image or shows no text."""
+    width, height, lum = img
+    x1, y1, x2, y2 = max(0, bounds[0]), max(0, bounds[1]), min(width, bounds[2]), min(height, bounds[3])
+    if x2 <= x1 or y2 <= y1:
+        return None
+    px = [lum[y * width + x] for y in range(y1, y2) for x in range(x1, x2)]
+    bg = sorted(px)[len(px) // 2]
+    far = sorted(px, key=lambda v: abs(v - bg), reverse=True)[:max(1, int(len(px) * TEXT_SHARE))]
+    fg = sum(far) / len(far)
+    if abs(fg - bg) < MIN_TEXT_DELTA:
+        return None
+    return {"text_luminance": round(fg, 4), "background_luminance": round(bg, 4),
+            "contrast": round(contrast_ratio(fg, bg), 2)}
+
+
+def _median(xs: list[float]) -> float | None:
+    if not xs:
+        return None
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def _body_widgets(screen: Screen) -> list[Widget]:
+    return [w for w in screen.widgets if w.label and len(w.label.strip()) >= BODY_MIN_CHARS and w.bounds]
+
+
+def policy_screen_readability(run: UiRun) -> list[dict]:
+    """Readability measurements of each screen showing the policy text (``is_policy_text``).
+
+    Per body-text widget (``BODY_MIN_CHARS``): its height in px, an estimated font size in px and sp
+    (``text_size_px`` / density), characters per 1000 dp² and, from the screenshot, the text/background
+    contrast (``box_contrast``). No density is recorded by DroidBot or uiautomator, so the screenshot width
+    (else the widest widget) is taken as ``ASSUMED_WIDTH_DP``. Also the median body-text size (sp) of the app's
+    other screens. Screens without a screenshot (or an unreadable one) get sizes only and a note.
+    """
+    pkg = app_package(run)
+    policy = [(s, h) for s in run.screens if (h := is_policy_text(s)) is not None]
+    if not policy:
+        return []
+    images: dict[str, tuple[int, int, list[float]] | str] = {}
+    for s, _ in policy:
+        if s.screenshot and s.screenshot.lower().endswith(".png"):
+            images[s.id] = read_png(s.screenshot)
+    width_px = next((img[0] for img in images.values() if not isinstance(img, str)), None)
+    how = "screenshot width"
+    if width_px is None:
+        width_px = max((w.bounds[2] for s in run.screens for w in s.widgets if w.bounds), default=None)
+        how = "widest widget"
+    density = width_px / ASSUMED_WIDTH_DP if width_px else None
+    density_note = (f"density not recorded: {how} {width_px} px taken as {ASSUMED_WIDTH_DP} dp "
+                    f"(≈ {density:.2f} px/dp)" if density else "density unknown: no screenshot and no widget bounds")
+    policy_ids = {s.id for s, _ in policy}
+    other = [size for s in run.screens if s.id not in policy_ids and _is_app(s, pkg)
+             for w in _body_widgets(s) if (size := text_size_px(w))]
+    app_median = _median(other)
+    out = []
+    for s, heading in policy:
+        notes: list[str] = []
+        img = images.get(s.id)
+        if s.screenshot is None:
+            notes.append("no screenshot of the policy screen: contrast not measured")
+        elif img is None:
+            notes.append(f"screenshot {s.screenshot} is not a PNG: contrast not measured")
+        elif isinstance(img, str):
+            notes.append(f"{img}: contrast not measured")
+            img = None
+        rows = []
+        for w in _body_widgets(s):
+            x1, y1, x2, y2 = w.bounds  # type: ignore[misc]
+            size = text_size_px(w)
+            row = {"widget": w, "text": w.label.strip()[:60], "bounds": list(w.bounds),  # type: ignore[union-attr,arg-type]
+                   "height_px": y2 - y1, "size_px": round(size, 1) if size else None,
+                   "sp": round(size / density, 1) if size and density else None}
+            if density and (x2 - x1) * (y2 - y1) > 0:
+                row["chars_per_1000dp2"] = round(len(w.label) * 1000 * density ** 2 / ((x2 - x1) * (y2 - y1)), 2)
+            if img is not None:
+                c = box_contrast(img, w.bounds)  # type: ignore[arg-type]
+                if c:
+                    row.update(c)
+            rows.append(row)
+        if img is not None and rows and not any("contrast" in r for r in rows):
+            notes.append("no text pixels found inside the policy text's bounds on the screenshot")
+        out.append({"screen": s, "heading": heading, "screenshot": s.screenshot, "density": density,
+                    "density_note": density_note, "widgets": rows,
+                    "app_median_sp": round(app_median / density, 1) if app_median and density else None,
+                    "notes": notes})
     return out

@@ -84,9 +84,15 @@ def _droidbot(path: str, package: str | None) -> UiRun:
             seen.add(s.id)
             run.screens.append(s)
     states_dir = os.path.join(path, "states")
-    if run.screens and not (os.path.isdir(states_dir) and any(
-            n.startswith("screen_") for n in os.listdir(states_dir))):
+    shots = {n for n in os.listdir(states_dir) if n.startswith("screen_")} if os.path.isdir(states_dir) else set()
+    if run.screens and not shots:
         notes.append("no screenshots in the run (states/screen_*.png|jpg); screens are described by their views only")
+    for s in screens:  # DroidBot saves the screenshot of state_<tag>.json as screen_<tag>.png (or .jpg)
+        tag = _state_tag(s)
+        for ext in (".png", ".jpg"):
+            if tag and f"screen_{tag}{ext}" in shots:
+                s.screenshot = os.path.join(states_dir, f"screen_{tag}{ext}")
+                break
 
     events_dir = os.path.join(path, "events")
     inputs = _read_inputs(events_dir, notes) if os.path.isdir(events_dir) else []
@@ -122,6 +128,12 @@ def _droidbot(path: str, package: str | None) -> UiRun:
     if not run.screens and not run.transitions:
         notes.append("no usable screens or events in the run")
     return run
+
+
+def _state_tag(screen: Screen) -> str | None:
+    name = os.path.basename(screen.provenance.entry or screen.provenance.file or "")
+    m = re.fullmatch(r"state_(.+)\.json", name)
+    return m.group(1) if m else None
 
 
 def _action(etype: str, ev: dict[str, Any]) -> Action | None:

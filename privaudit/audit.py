@@ -219,9 +219,21 @@ def _timeline_facts(tl: Any) -> dict[str, Any]:
     }
 
 
+def _ui_facts(run: Any) -> dict[str, Any]:
+    """Size of a UI run, the path to the policy, and its transition graph as SVG (labels escaped)."""
+    from privaudit.evidence.ui.detect import taps_to_policy
+    from privaudit.evidence.ui.graph import to_svg
+
+    path = taps_to_policy(run)
+    return {"path": run.path, "screens": len(run.screens), "transitions": len(run.transitions),
+            "taps_to_policy": path.steps, "graph_svg": to_svg(run, path.path), "notes": run.notes}
+
+
 def _facts(ev: EvidenceSet) -> dict[str, Any]:
     """Inventories a reader wants beside the verdicts: permissions, SDKs, PI-reading calls, hosts."""
     out: dict[str, Any] = {}
+    if ev.ui:
+        out["ui"] = [_ui_facts(run) for run in ev.ui]
     if ev.timeline is not None:
         out["timeline"] = _timeline_facts(ev.timeline)
     if ev.policy is not None:

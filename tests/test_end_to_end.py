@@ -43,3 +43,12 @@ def test_ui_dump_folder_alone_is_audited(tmp_path):
     assert [i.kind for i in report.inputs] == ["ui"]
     assert report.finding("M191-1.2").verdict is Verdict.PASS
     assert report.finding("M191-3.4").verdict is Verdict.PASS
+
+
+def test_report_carries_the_ui_graph_with_labels_escaped(tmp_path):
+    hostile = DUMP.replace("欢迎使用！请阅读《隐私政策》", "&lt;script&gt;alert(1)&lt;/script&gt;《隐私政策》")
+    (tmp_path / "001.xml").write_text(hostile, encoding="utf-8")
+    report = audit(AuditInputs(ui=[str(tmp_path)], package="com.example.app"))
+    ui = report.facts["ui"][0]
+    assert ui["screens"] == 1 and ui["transitions"] == 0
+    assert ui["graph_svg"].startswith("<svg") and "<script" not in ui["graph_svg"]

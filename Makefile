@@ -16,8 +16,9 @@ demo: $(STAMP)
 	@mkdir -p reports
 	$(BIN)/privaudit scan examples/demo-app/demo.apk --app-type 地图导航类 --format md -o reports/demo-report.md
 	$(BIN)/privaudit scan examples/demo-app/demo.apk --app-type 地图导航类 --format json -o reports/demo-report.json
+	$(BIN)/privaudit scan examples/demo-app/demo.apk --app-type 地图导航类 --format html -o reports/demo-report.html
 	$(BIN)/privaudit scan examples/demo-app/demo.apk --app-type 地图导航类
-	@echo "Reports written to reports/demo-report.md and reports/demo-report.json"
+	@echo "Reports written to reports/demo-report.html, .md and .json"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -52,3 +52,16 @@ def test_report_carries_the_ui_graph_with_labels_escaped(tmp_path):
     ui = report.facts["ui"][0]
     assert ui["screens"] == 1 and ui["transitions"] == 0
     assert ui["graph_svg"].startswith("<svg") and "<script" not in ui["graph_svg"]
+
+
+def test_qqmusic_storage_purpose_text_is_found_and_placed_in_time():
+    """The storage purpose text exists in the run (10:57:39), but not with the first storage dialog (09:44:51)."""
+    run = shared("data", "dynamic", "droidbot_qqmusic", "run1_2021-11-23")
+    f = audit(AuditInputs(ui=[str(run)], package="com.tencent.qqmusic")).finding("M191-2.3")
+    assert f.verdict is Verdict.VIOLATION
+    elsewhere = [e for e in f.evidence if e.data.get("kind") == "purpose_elsewhere"]
+    assert elsewhere and "存储空间权限用于保存下载歌曲" in elsewhere[0].data["sentence"]
+    assert "10:57:39" in elsewhere[0].summary
+    dialog = next(e for e in f.evidence
+                  if e.data.get("kind") == "permission_dialog" and e.data.get("permission") == "storage")
+    assert "094451" in dialog.provenance.entry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from privaudit import catalog
 from privaudit.evidence import EvidenceSet
+from privaudit.evidence.timeline import wall_time
 from privaudit.model import Evidence, Verdict
 from privaudit.rules import as_evidence, finding, missing, policy_quote, rule, statements
 
@@ -226,6 +227,12 @@ def purpose_for_sensitive_pi(ev: EvidenceSet):
                 evidence.append(screen_evidence(d.previous, summary=f"app screen before the dialog: "
                                                 f"{d.previous.activity or d.previous.id}", kind="previous_screen"))
             evidence += [screen_evidence(sc, w, kind="generic_purpose", sentence=t[:200]) for sc, w, t in d.generic[:2]]
+            # the purpose shown elsewhere in the run (e.g. after a relaunch) is cited, not counted: 2.3 asks for it
+            # with the request
+            evidence += [screen_evidence(sc, w, kind="purpose_elsewhere", sentence=t[:200],
+                                         summary=f"purpose shown on another screen ({sc.activity or sc.id}, {wall_time(sc.t)}), "
+                                         f"not with this dialog: {t[:120]}")
+                         for sc, w, t in d.elsewhere[:2]]
         groups = sorted({d.group or "?" for d in bare})
         generic = sum(1 for d in bare if d.generic)
         return finding(

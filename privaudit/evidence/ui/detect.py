@@ -346,6 +346,8 @@ class PermissionDialog:
     previous: Screen | None  # the app screen shown immediately before the dialog
     purpose: tuple[Screen, Widget, str] | None = None  # app text giving a specific purpose, same or previous screen
     generic: list[tuple[Screen, Widget, str]] = field(default_factory=list)  # app text with a generic purpose only
+    # the app's purpose text for this permission group on other screens of the run (not with this dialog)
+    elsewhere: list[tuple[Screen, Widget, str]] = field(default_factory=list)
 
 
 def is_permission_dialog(screen: Screen) -> tuple[Widget | None, list[Widget]] | None:
@@ -423,6 +425,14 @@ def permission_dialogs(run: UiRun) -> list[PermissionDialog]:
             if prev is not None:
                 d.purpose = (d.previous, prev[0], prev[1])
             d.generic += [(d.previous, w, t) for w, t in gen]
+        if d.purpose is None and group is not None:
+            rx = dict(PERMISSION_GROUPS)[group]
+            for other in run.screens:
+                if other is s or other is d.previous:
+                    continue
+                found, _ = _app_purposes(other, system_ok=False)
+                if found is not None and rx.search(found[1]):
+                    d.elsewhere.append((other, found[0], found[1]))
         out.append(d)
     return out
 

@@ -65,3 +65,13 @@ def test_qqmusic_storage_purpose_text_is_found_and_placed_in_time():
     dialog = next(e for e in f.evidence
                   if e.data.get("kind") == "permission_dialog" and e.data.get("permission") == "storage")
     assert "094451" in dialog.provenance.entry
+
+
+def test_html_report_draws_the_ui_graph_inline(tmp_path):
+    from privaudit.report import render
+
+    hostile = DUMP.replace("欢迎使用！请阅读《隐私政策》", "&lt;script&gt;alert(1)&lt;/script&gt;《隐私政策》")
+    (tmp_path / "001.xml").write_text(hostile, encoding="utf-8")
+    page = render(audit(AuditInputs(ui=[str(tmp_path)], package="com.example.app")), "html", "en")
+    assert '<div class="graph"><svg' in page and "UI transition graph" in page
+    assert "<script" not in page.lower()

@@ -79,6 +79,8 @@ def render(report: Report, lang: str = "zh") -> str:
     facts = report.facts
     if isinstance(facts.get("timeline"), dict):
         out += _timeline(facts["timeline"], lang)
+    for run in facts.get("ui") or []:
+        out += _ui_graph(run, lang)
     if facts.get("sdks"):
         out.append(f"<h2>{e(w['sdks'])}</h2>")
         out += _table(["SDK", t["vendor"], t["kind"], t["packages"]],
@@ -175,3 +177,26 @@ def _timeline(tl: dict[str, Any], lang: str) -> list[str]:
     if flows:
         out += _table([t["phase"], t["flows"], t["n"]], [[ph.get(p, p), h, n] for p, h, n in flows])
     return out
+
+
+MAX_INLINE_SVG = 2_000_000  # characters; a larger graph stays in the JSON facts only
+
+
+def _ui_graph(run: dict[str, Any], lang: str) -> list[str]:
+    """The UI transition graph, inline. ``graph.to_svg`` writes the SVG itself and escapes every label, and it
+    is accepted here only when it is that writer's plain <svg> element (no script, no foreign content)."""
+    svg = run.get("graph_svg")
+    if not isinstance(svg, str) or not svg.startswith("<svg") or len(svg) > MAX_INLINE_SVG:
+        return []
+    low = svg.lower()
+    if "<script" in low or "<foreignobject" in low or "javascript:" in low or " on" in low.replace("\n", " ").split(">")[0]:
+        return []
+    title = "界面跳转图" if lang == "zh" else "UI transition graph"
+    steps = run.get("taps_to_policy")
+    if lang == "zh":
+        caption = (f"{run.get('screens')} 个界面，{run.get('transitions')} 次跳转；到隐私政策："
+                   f"{str(steps) + ' 步' if steps is not None else '未到达'}")
+    else:
+        caption = (f"{run.get('screens')} screens, {run.get('transitions')} transitions; taps to the policy: "
+                   f"{steps if steps is not None else 'not reached'}")
+    return [f"<h2>{e(title)}</h2>", f'<p class="muted">{e(caption)}</p>', f'<div class="graph">{svg}</div>']

@@ -89,6 +89,21 @@ def _parser() -> argparse.ArgumentParser:
                      help="mark the consent moment when Enter is pressed (besides taps the agent recognises)")
     cap.add_argument("--mitm", type=int, metavar="PORT", help="also run mitmdump on PORT (needs --har)")
     cap.add_argument("--har", metavar="FILE", help="where mitmdump writes the HAR")
+    bat = sub.add_parser("batch", help="audit many apps, each in its own process, into a resumable SQLite store "
+                         "(see docs/batch.md)")
+    bat.add_argument("source", help="a folder (every .apk/.apks/.xapk/.aab under it), a list file (one path a "
+                     "line) or a manifest (.csv or .jsonl: apk,policy,trace,network,ui,app_type)")
+    bat.add_argument("--db", default="privaudit-results.sqlite",
+                     help="the results store (default: privaudit-results.sqlite)")
+    bat.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                     help="apps audited at once (default: the number of CPUs)")
+    bat.add_argument("--timeout", type=float, default=300.0, metavar="S",
+                     help="seconds per app before its worker is killed (default: 300)")
+    bat.add_argument("--max-memory", type=int, default=4096, metavar="MB",
+                     help="address space per worker in MB (default: 4096; 0: no limit)")
+    bat.add_argument("--format", choices=("summary", "json"), default="summary",
+                     help="what to print at the end (default: summary)")
+    bat.add_argument("-o", "--output", help="write the summary here (default: standard output)")
     return p
 
 
@@ -109,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "capture":
             return _capture(args)
+        if args.command == "batch":
+            return _batch(args)
         if args.command == "diff":
             return _diff(args)
         if args.command == "review" and args.review_command == "init":
@@ -169,6 +186,19 @@ def _diff(args: argparse.Namespace) -> int:
     result = compare(load_report(args.old), load_report(args.new))
     _emit(render_diff(result, args.format, args.lang), args.output)
     return EXIT_FINDINGS if args.fail_on_worse and result.worse else EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from privaudit.batch import BatchOptions, collect_jobs, run_batch
+    from privaudit.batch.runner import render_summary
+
+    if args.workers < 1 or not args.timeout > 0 or args.max_memory < 0:
+        raise InputError("--workers must be at least 1, --timeout above 0 and --max-memory at least 0")
+    jobs = collect_jobs(args.source)
+    result = run_batch(jobs, BatchOptions(db=args.db, workers=args.workers, timeout=args.timeout,
+                                          max_memory=args.max_memory or None, progress=sys.stderr))
+    _emit(render_summary(result, args.format), args.output)
+    return EXIT_OK
 
 
 def _capture(args: argparse.Namespace) -> int:

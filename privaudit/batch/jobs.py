@@ -1,0 +1,145 @@
+"""What to audit: a folder of apps, a list file, or a manifest (.csv / .jsonl)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+
+from privaudit.errors import InputError
+
+APP_SUFFIXES = (".apk", ".apks", ".xapk", ".aab")
+MANIFEST_KEYS = ("apk", "policy", "trace", "network", "ui", "app_type")
+
+
+@dataclass(slots=True)
+class Job:
+    apk: str
+    policy: str | None = None
+    traces: list[str] = field(default_factory=list)
+    network: list[str] = field(default_factory=list)
+    ui: list[str] = field(default_factory=list)
+    app_type: str | None = None
+
+    def inputs_key(self) -> str:
+        """Hash of the other inputs' paths and sizes (and the app type): a changed input means a new run."""
+        def sized(path: str) -> list:
+            try:
+                return [os.path.abspath(path), os.stat(path).st_size]
+            except OSError:
+                return [os.path.abspath(path), None]
+
+        parts = {
+            "policy": sized(self.policy) if self.policy and not self.policy.startswith(("http://", "https://"))
+            else self.policy,
+            "trace": [sized(p) for p in self.traces],
+            "network": [sized(p) for p in self.network],
+            "ui": [sized(p) for p in self.ui],
+            "app_type": self.app_type,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def apk_sha256(path: str) -> str:
+    """SHA-256 of an app file, read by the parent. Refuses non-regular files (a FIFO would block the parent)."""
+    try:
+        fh = open(path, "rb", buffering=0) if _is_regular(path) else None
+    except OSError as exc:
+        raise InputError(f"cannot open ({exc.strerror or exc})", path) from None
+    if fh is None:
+        raise InputError("not a regular file", path)
+    h = hashlib.sha256()
+    with fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as exc:
+        raise InputError(f"cannot open ({exc.strerror or exc})", path) from None
+
+
+def collect_jobs(source: str) -> list[Job]:
+    """The jobs named by ``source``: a folder, a .csv or .jsonl manifest, an app file, or a list file."""
+    if os.path.isdir(source):
+        found = []
+        for root, dirs, files in os.walk(source):
+            dirs.sort()
+            found += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(APP_SUFFIXES)]
+        if not found:
+            raise InputError("no .apk/.apks/.xapk/.aab files under this folder", source)
+        return [Job(apk=p) for p in found]
+    if not os.path.isfile(source):
+        raise InputError("no such file or folder", source)
+    lower = source.lower()
+    if lower.endswith(APP_SUFFIXES):
+        return [Job(apk=source)]
+    base = os.path.dirname(os.path.abspath(source))
+    try:
+        with open(source, encoding="utf-8-sig", newline="") as fh:
+            if lower.endswith(".csv"):
+                rows = list(csv.DictReader(fh))
+                if rows and "apk" not in rows[0]:
+                    raise InputError("manifest has no 'apk' column (header: apk,policy,trace,network,ui,app_type)",
+                                     source)
+            elif lower.endswith(".jsonl"):
+                rows = []
+                for n, line in enumerate(fh, 1):
+                    if line.strip():
+                        try:
+                            row = json.loads(line)
+                        except json.JSONDecodeError as exc:
+                            raise InputError(f"line {n}: not JSON ({exc.msg})", source) from None
+                        if not isinstance(row, dict):
+                            raise InputError(f"line {n}: not a JSON object", source)
+                        rows.append(row)
+            else:
+                rows = [{"apk": ln.strip()} for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
+    except UnicodeDecodeError:
+        raise InputError("not a UTF-8 text list or manifest", source) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror or exc})", source) from None
+    jobs = []
+    for n, row in enumerate(rows, 1):
+        extra = set(row) - set(MANIFEST_KEYS) - {None}
+        if extra:
+            raise InputError(f"row {n}: unknown key(s) {', '.join(sorted(map(str, extra)))}", source)
+        apk = _value(row.get("apk"))
+        if not apk:
+            raise InputError(f"row {n}: no apk", source)
+
+        def path(v: str | None) -> str | None:
+            if not v or v.startswith(("http://", "https://")):
+                return v
+            return v if os.path.isabs(v) else os.path.join(base, v)
+
+        jobs.append(Job(apk=path(apk), policy=path(_value(row.get("policy"))),
+                        traces=[path(v) for v in _many(row.get("trace"))],
+                        network=[path(v) for v in _many(row.get("network"))],
+                        ui=[path(v) for v in _many(row.get("ui"))],
+                        app_type=_value(row.get("app_type"))))
+    if not jobs:
+        raise InputError("no apps listed", source)
+    return jobs
+
+
+def _value(v) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise InputError(f"expected a string, got {type(v).__name__}")
+    return v.strip() or None
+
+
+def _many(v) -> list[str]:
+    """One path, or several: a JSON list, or ';'-separated in a CSV cell."""
+    if isinstance(v, list):
+        return [x for x in (_value(i) for i in v) if x]
+    s = _value(v)
+    return [p.strip() for p in s.split(";") if p.strip()] if s else []

@@ -1,0 +1,262 @@
+"""Run the jobs: one worker process per app, with a time and a memory limit; the parent writes the store.
+
+A ``concurrent.futures.ProcessPoolExecutor`` cannot kill the one task that overran its time without
+breaking the whole pool, so each app gets its own ``multiprocessing.Process`` (the same isolation as
+``max_tasks_per_child=1``), at most ``workers`` at a time. The parent kills a worker on timeout.
+"""
+
+from __future__ import annotations
+
+import errno
+import multiprocessing as mp
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing.connection import wait
+from typing import Any, TextIO
+
+from privaudit import __version__
+from privaudit.batch.jobs import Job, apk_sha256
+from privaudit.batch.store import Store
+from privaudit.errors import InputError
+
+
+@dataclass(slots=True)
+class BatchOptions:
+    db: str = "privaudit-results.sqlite"
+    workers: int = 0  # 0: os.cpu_count()
+    timeout: float = 300.0  # seconds per app
+    max_memory: int | None = 4096  # MB of address space per worker (RLIMIT_AS); None: no limit
+    progress: TextIO | None = None  # where progress goes (stderr from the CLI); None: silent
+    progress_every: float = 5.0  # seconds between plain progress lines when not a TTY
+
+
+@dataclass(slots=True)
+class BatchResult:
+    total: int = 0
+    ok: int = 0
+    errors: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    run_ids: list[int] = field(default_factory=list)  # the ok runs this batch covers (new and skipped)
+    error_rows: list[dict[str, str]] = field(default_factory=list)  # {"apk", "error"}
+    items: dict[str, dict[str, int]] = field(default_factory=dict)  # item -> {"violation": n, "risk": n}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "ok": self.ok, "errors": self.errors, "skipped": self.skipped,
+                "seconds": round(self.seconds, 2), "items": self.items, "error_rows": self.error_rows}
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _worker(job: Job, conn: Any, max_memory: int | None) -> None:
+    """In the child: set the memory limit, audit, send back ("ok", report dict) or ("error", message)."""
+    try:
+        if max_memory:
+            import resource
+
+            limit = max_memory * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        from privaudit.audit import AuditInputs, audit
+
+        report = audit(AuditInputs(apk=job.apk, policy=job.policy, traces=job.traces, network=job.network,
+                                   ui=job.ui, app_type=job.app_type))
+        msg: tuple[str, Any] = ("ok", report.to_dict())
+    except InputError as exc:
+        msg = ("error", one_line(str(exc)))
+    except MemoryError:
+        msg = ("error", f"{job.apk}: out of memory (limit {max_memory} MB; MemoryError)" if max_memory
+               else f"{job.apk}: out of memory (MemoryError)")
+    except RecursionError:
+        msg = ("error", f"{job.apk}: input too deeply nested (RecursionError)")
+    except OSError as exc:
+        if exc.errno == errno.ENOMEM:
+            msg = ("error", f"{job.apk}: out of memory (limit {max_memory} MB; ENOMEM)")
+        else:
+            msg = ("error", one_line(f"{job.apk}: could not analyse the input (OSError: {exc})"))
+    except Exception as exc:  # a hostile input must never cost the other apps
+        msg = ("error", one_line(f"{job.apk}: could not analyse the input ({type(exc).__name__}: {exc})"))
+    try:
+        conn.send(msg)
+    except MemoryError:
+        conn.send(("error", f"{job.apk}: report too large to return (MemoryError)"))
+    finally:
+        conn.close()
+
+
+class Progress:
+    """``done/total, errors, skipped, ETA``: one line updated in place on a TTY, plain periodic lines otherwise."""
+
+    def __init__(self, stream: TextIO | None, total: int, every: float) -> None:
+        self.stream, self.total, self.every = stream, total, every
+        self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
+        self.t0 = time.monotonic()
+        self.last = self.t0
+
+    def update(self, r: BatchResult, final: bool = False) -> None:
+        if self.stream is None:
+            return
+        now = time.monotonic()
+        if not (final or self.tty or now - self.last >= self.every):
+            return
+        self.last = now
+        done = r.ok + r.errors + r.skipped
+        ran = r.ok + r.errors
+        left = self.total - done
+        eta = "-" if not ran or not left else _duration((now - self.t0) / ran * left)
+        line = f"privaudit batch: {done}/{self.total} done, {r.errors} errors, {r.skipped} skipped, ETA {eta}"
+        if self.tty:
+            self.stream.write("\r" + line + "\x1b[K" + ("\n" if final else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _duration(s: float) -> str:
+    s = int(s)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+def _context() -> mp.context.BaseContext:
+    # fork starts a worker in milliseconds with privaudit already imported; elsewhere, spawn.
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+
+
+def run_batch(jobs: list[Job], opts: BatchOptions) -> BatchResult:
+    t0 = time.monotonic()
+    store = Store(opts.db)
+    result = BatchResult(total=len(jobs))
+    progress = Progress(opts.progress, len(jobs), opts.progress_every)
+    try:
+        pending: list[tuple[Job, str | None, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for job in jobs:
+            key = job.inputs_key()
+            try:
+                sha = apk_sha256(job.apk)
+            except InputError as exc:
+                _record_error(store, result, job, None, key, str(exc), 0.0)
+                continue
+            done = store.done_run(sha, key, __version__)
+            if done is not None or (sha, key) in seen:
+                result.skipped += 1
+                if done is not None:
+                    result.run_ids.append(done)
+                continue
+            seen.add((sha, key))
+            pending.append((job, sha, key))
+        progress.update(result)
+        _run(pending, opts, store, result, progress)
+        result.items = store.item_counts(result.run_ids)
+    finally:
+        store.close()
+    result.seconds = time.monotonic() - t0
+    progress.update(result, final=True)
+    return result
+
+
+def _record_error(store: Store, result: BatchResult, job: Job, sha: str | None, key: str, error: str,
+                  seconds: float, started: str | None = None) -> None:
+    error = one_line(error)
+    store.record(sha256=sha, apk=job.apk, inputs_key=key, tool_version=__version__,
+                 started=started or _now(), seconds=seconds, error=error)
+    result.errors += 1
+    result.error_rows.append({"apk": job.apk, "error": error})
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _run(pending: list[tuple[Job, str | None, str]], opts: BatchOptions, store: Store, result: BatchResult,
+         progress: Progress) -> None:
+    ctx = _context()
+    workers = max(1, opts.workers or os.cpu_count() or 1)
+    queue = list(reversed(pending))
+    running: dict[Any, dict[str, Any]] = {}  # receiving end of the pipe -> the task
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                job, sha, key = queue.pop()
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker, args=(job, send, opts.max_memory), daemon=True)
+                proc.start()
+                send.close()
+                running[recv] = {"job": job, "sha": sha, "key": key, "proc": proc, "t": time.monotonic(),
+                                 "started": _now()}
+            now = time.monotonic()
+            next_deadline = min(t["t"] + opts.timeout for t in running.values())
+            ready = wait(list(running) + [t["proc"].sentinel for t in running.values()],
+                         timeout=max(0.0, min(next_deadline - now, 1.0)))
+            ready_set = set(ready)
+            for recv, task in list(running.items()):
+                proc = task["proc"]
+                elapsed = time.monotonic() - task["t"]
+                if recv in ready_set or proc.sentinel in ready_set:
+                    msg = _receive(recv, proc, task["job"].apk)
+                elif elapsed >= opts.timeout:
+                    proc.kill()
+                    proc.join()
+                    msg = ("error", f"{task['job'].apk}: timed out after {opts.timeout:g} s (worker killed)")
+                else:
+                    continue
+                del running[recv]
+                recv.close()
+                proc.join()
+                if msg[0] == "ok":
+                    run_id = store.record(sha256=task["sha"], apk=task["job"].apk, inputs_key=task["key"],
+                                          tool_version=__version__, started=task["started"], seconds=elapsed,
+                                          report=msg[1])
+                    result.ok += 1
+                    result.run_ids.append(run_id)
+                else:
+                    _record_error(store, result, task["job"], task["sha"], task["key"], msg[1], elapsed,
+                                  task["started"])
+                progress.update(result)
+    finally:
+        for task in running.values():  # interrupted: leave no worker behind
+            task["proc"].kill()
+            task["proc"].join()
+
+
+def _receive(recv: Any, proc: Any, apk: str) -> tuple[str, Any]:
+    """The worker's message; or, when it died without one, why."""
+    try:
+        if recv.poll():
+            return recv.recv()
+    except (EOFError, OSError):
+        pass
+    proc.join()
+    code = proc.exitcode
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return ("error", f"{apk}: worker crashed (signal {name})")
+    return ("error", f"{apk}: worker crashed (exit code {code})")
+
+
+def render_summary(result: BatchResult, fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+    lines = [f"apps: {result.total}  ok: {result.ok}  errors: {result.errors}  skipped: {result.skipped}  "
+             f"time: {result.seconds:.1f} s"]
+    if result.items:
+        lines.append("")
+        lines.append(f"{'item':<12} {'violation':>9} {'risk':>6}")
+        lines += [f"{item:<12} {c['violation']:>9} {c['risk']:>6}" for item, c in result.items.items()]
+    if result.error_rows:
+        lines.append("")
+        lines.append("errors:")
+        lines += [f"  {row['error']}" for row in result.error_rows]
+    return "\n".join(lines)
+
+

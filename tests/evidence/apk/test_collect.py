@@ -70,7 +70,8 @@ def test_bundle_manifest_is_protobuf():
     assert ev.form == "bundle" and ev.identity.package == "com.example.bundle"
     assert ev.dex_entries == ["base/dex/classes.dex"]
     assert "android.permission.ACCESS_COARSE_LOCATION" in ev.permission_names()
-    assert any(u.api_id.startswith("location.") for u in ev.api_uses) or ev.api_uses
+    assert [(u.api_id, u.caller_class, u.provenance.entry) for u in ev.api_uses] == [
+        ("locationmanager.getLastKnownLocation", "com.example.bundle.MainActivity", "base/dex/classes.dex")]
     assert any(s.sdk_id.startswith("umeng") for s in ev.sdks)
 
 

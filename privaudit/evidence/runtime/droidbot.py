@@ -49,6 +49,7 @@ import tarfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from privaudit.errors import InputError
@@ -309,7 +310,34 @@ def _read_states(path: str, notes: list[str]) -> list[_State]:
 
 def iter_state_json(path: str, notes: list[str]) -> Iterator[tuple[Any, Provenance]]:
     """Every DroidBot state JSON of a folder (``states/state_*.json`` and ``*state*.tar.gz`` members), parsed, with
-    its provenance; unreadable files are skipped with a note. Also used by ``evidence.ui.load``."""
+    its provenance; unreadable files are skipped with a note. Also used by ``evidence.ui.load``.
+
+    A folder is parsed once per process while its files are unchanged (the trace importer and the UI loader
+    both read it in one audit); callers must not modify the parsed objects."""
+    items, cached_notes = _parsed_states(os.path.abspath(path), _states_stamp(path))
+    notes.extend(cached_notes)
+    yield from items
+
+
+def _states_stamp(path: str) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of the files the state reader looks at."""
+    out = []
+    for folder in (os.path.join(path, "states"), path):
+        if os.path.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                if "state" in name:
+                    st = os.stat(os.path.join(folder, name))
+                    out.append((os.path.join(folder, name), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+@lru_cache(maxsize=2)
+def _parsed_states(path: str, stamp: tuple) -> tuple[tuple[tuple[Any, Provenance], ...], tuple[str, ...]]:
+    notes: list[str] = []
+    return tuple(_read_state_json(path, notes)), tuple(notes)
+
+
+def _read_state_json(path: str, notes: list[str]) -> Iterator[tuple[Any, Provenance]]:
     states_dir = os.path.join(path, "states")
     if os.path.isdir(states_dir):
         for name in sorted(os.listdir(states_dir)):

@@ -165,3 +165,38 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def report_from_dict(data: dict[str, Any]) -> Report:
+    """Rebuild a Report from its JSON form (``Report.to_dict`` or a stored report), so every format can render it."""
+    def prov(p: dict[str, Any]) -> Provenance:
+        return Provenance(source=p["source"], file=p["file"], entry=p.get("entry"), offset=p.get("offset"),
+                          locator=p.get("locator"))
+
+    def finding(f: dict[str, Any]) -> Finding:
+        mv = f.get("machine_verdict")
+        return Finding(
+            item=f["item"], verdict=Verdict(f["verdict"]), severity=Severity(f["severity"]),
+            summary_zh=f.get("summary_zh", ""), summary_en=f.get("summary_en", ""),
+            evidence=[Evidence(kind=e["kind"], summary=e["summary"], provenance=prov(e["provenance"]),
+                               data=e.get("data") or {}) for e in f.get("evidence", [])],
+            missing=[Missing(kind=m["kind"], reason_zh=m["reason_zh"], reason_en=m["reason_en"])
+                     for m in f.get("missing", [])],
+            remediation_zh=f.get("remediation_zh", ""), remediation_en=f.get("remediation_en", ""),
+            decided_by=f.get("decided_by", "machine"), machine_verdict=Verdict(mv) if mv else None)
+
+    app = data.get("app")
+    identity = None
+    if app:
+        identity = AppIdentity(
+            package=app.get("package"), version_name=app.get("version_name"), version_code=app.get("version_code"),
+            min_sdk=app.get("min_sdk"), target_sdk=app.get("target_sdk"), sha256=app["sha256"],
+            size=app.get("size", 0), label=app.get("label"),
+            certificates=[Certificate(**c) for c in app.get("certificates", [])],
+            signature_schemes=list(app.get("signature_schemes", [])))
+    return Report(
+        tool_version=data["tool_version"], generated_at=data["generated_at"], app=identity,
+        inputs=[InputRecord(kind=i["kind"], path=i["path"], sha256=i.get("sha256")) for i in data.get("inputs", [])],
+        app_type=data.get("app_type"), findings=[finding(f) for f in data.get("findings", [])],
+        facts=data.get("facts") or {}, timings=data.get("timings") or {},
+        schema_version=data.get("schema_version", SCHEMA_VERSION))

@@ -1,0 +1,47 @@
+"""Alembic, driven from code: the store upgrades itself to the newest schema when opened.
+
+``privaudit/store/migrations`` holds the revisions; a new schema change is one new revision file whose result
+matches ``schema.py`` (tests/store/test_migrations.py compares them with Alembic's autogenerate).
+"""
+
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+
+from privaudit.errors import InputError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def config(connection: sa.Connection | None = None):  # -> alembic.config.Config
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", os.path.join(HERE, "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    with engine.begin() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        if "runs" in tables and "alembic_version" not in tables:
+            raise InputError("a results store from privaudit 0.1's first batch format (no migrations); "
+                             "write to a new file", engine.url.render_as_string(hide_password=True))
+        if "alembic_version" in tables and _current(conn) == _head():
+            return  # the common case costs one query, not Alembic's script loading
+        command.upgrade(config(conn), revision)
+
+
+def _current(conn: sa.Connection) -> str | None:
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _head() -> str:
+    from privaudit.store.migrations import HEAD
+
+    return HEAD

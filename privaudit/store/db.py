@@ -13,9 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from privaudit.errors import InputError
-from privaudit.store import schema as t
-
 from privaudit.store import DEFAULT_DB  # noqa: F401  (re-exported)
+from privaudit.store import schema as t
 
 
 def store_url(target: str) -> str:

@@ -29,9 +29,12 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
 
     with engine.begin() as conn:
         tables = set(sa.inspect(conn).get_table_names())
-        if "runs" in tables and "alembic_version" not in tables:
-            raise InputError("a results store from privaudit 0.1's first batch format (no migrations); "
-                             "write to a new file", engine.url.render_as_string(hide_password=True))
+        if tables and "alembic_version" not in tables:
+            what = ("a results store from privaudit 0.1's first batch format (no migrations)"
+                    if "runs" in tables else
+                    f"a database with other tables ({', '.join(sorted(tables)[:3])}…), not a privaudit store")
+            raise InputError(f"{what}; use a new file or an empty database",
+                             engine.url.render_as_string(hide_password=True))
         if "alembic_version" in tables and _current(conn) == _head():
             return  # the common case costs one query, not Alembic's script loading
         command.upgrade(config(conn), revision)

@@ -110,6 +110,13 @@ def test_unusable_stores_are_refused_in_one_line(tmp_path):
     con.close()
     with pytest.raises(InputError, match="no migrations"):
         Store(str(legacy))
+    other = tmp_path / "someone-elses.sqlite"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE contacts (name TEXT)")
+    con.close()
+    with pytest.raises(InputError, match="other tables .contacts…., not a privaudit store"):
+        Store(str(other))
+    assert [r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")] == ["contacts"]
     with pytest.raises(InputError) as e:
         Store("postgresql://someone:s3cret@127.0.0.1:1/nothing")
     assert "s3cret" not in str(e.value) and "cannot use as a results store" in str(e.value)

@@ -89,21 +89,33 @@ def _parser() -> argparse.ArgumentParser:
                      help="mark the consent moment when Enter is pressed (besides taps the agent recognises)")
     cap.add_argument("--mitm", type=int, metavar="PORT", help="also run mitmdump on PORT (needs --har)")
     cap.add_argument("--har", metavar="FILE", help="where mitmdump writes the HAR")
-    bat = sub.add_parser("batch", help="audit many apps, each in its own process, into a resumable SQLite store "
+    bat = sub.add_parser("batch", help="audit many apps, each in its own process, into a resumable results store "
                          "(see docs/batch.md)")
     bat.add_argument("source", help="a folder (every .apk/.apks/.xapk/.aab under it), a list file (one path a "
                      "line) or a manifest (.csv or .jsonl: apk,policy,trace,network,ui,app_type)")
-    bat.add_argument("--db", default="privaudit-results.sqlite",
-                     help="the results store (default: privaudit-results.sqlite)")
+    bat.add_argument("--db", default="privaudit-results.sqlite", metavar="PATH|URL",
+                     help="the results store: a SQLite file (default: privaudit-results.sqlite) or a database "
+                     "URL such as postgresql://user:pass@host/db")
     bat.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                      help="apps audited at once (default: the number of CPUs)")
     bat.add_argument("--timeout", type=float, default=300.0, metavar="S",
                      help="seconds per app before its worker is killed (default: 300)")
     bat.add_argument("--max-memory", type=int, default=4096, metavar="MB",
                      help="address space per worker in MB (default: 4096; 0: no limit)")
+    bat.add_argument("--executor", choices=("pool", "dask"), default="pool",
+                     help="where the apps are audited: pool (worker processes on this machine, default) or dask "
+                     "(a Dask cluster; needs pip install 'privaudit[dask]'; see docs/scale.md)")
+    bat.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                     help="with --executor dask: the running Dask scheduler to use (default: start a local cluster "
+                     "of --workers processes)")
     bat.add_argument("--format", choices=("summary", "json"), default="summary",
                      help="what to print at the end (default: summary)")
     bat.add_argument("-o", "--output", help="write the summary here (default: standard output)")
+    from privaudit.serve import cli as serve_cli
+    from privaudit.store import query_cli
+
+    query_cli.add_parser(sub)
+    serve_cli.add_parser(sub)
     return p
 
 
@@ -126,6 +138,14 @@ def main(argv: list[str] | None = None) -> int:
             return _capture(args)
         if args.command == "batch":
             return _batch(args)
+        if args.command == "query":
+            from privaudit.store import query_cli
+
+            return query_cli.run(args)
+        if args.command == "serve":
+            from privaudit.serve import cli as serve_cli
+
+            return serve_cli.run(args)
         if args.command == "diff":
             return _diff(args)
         if args.command == "review" and args.review_command == "init":
@@ -194,9 +214,12 @@ def _batch(args: argparse.Namespace) -> int:
 
     if args.workers < 1 or not args.timeout > 0 or args.max_memory < 0:
         raise InputError("--workers must be at least 1, --timeout above 0 and --max-memory at least 0")
+    if args.scheduler and args.executor != "dask":
+        raise InputError("--scheduler needs --executor dask")
     jobs = collect_jobs(args.source)
     result = run_batch(jobs, BatchOptions(db=args.db, workers=args.workers, timeout=args.timeout,
-                                          max_memory=args.max_memory or None, progress=sys.stderr))
+                                          max_memory=args.max_memory or None, progress=sys.stderr,
+                                          executor=args.executor, scheduler=args.scheduler))
     _emit(render_summary(result, args.format), args.output)
     return EXIT_OK
 

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
-import sqlite3
+import signal
 import struct
+import threading
+import time
 import zlib
 
 import pytest
+import sqlalchemy as sa
 from conftest import REPO
 
 from privaudit.audit import AuditInputs, audit
 from privaudit.batch import BatchOptions, Job, collect_jobs, run_batch
 from privaudit.cli import main
 from privaudit.errors import InputError
+from privaudit.store import Store
 
 DEMO = REPO / "examples" / "demo-app" / "demo.apk"
 FIXTURES = sorted((REPO / "tests" / "fixtures" / "apk").glob("*.apk"))
@@ -58,15 +63,25 @@ def hostile_batch(tmp_path):
     return manifest, len(FIXTURES) + 1
 
 
-def test_hostile_apps_become_error_rows_and_rerun_resumes(hostile_batch, tmp_path):
+def _sql(target: str):
+    """Run SQL against a results store (either backend): a function of (sql) -> rows."""
+    store = Store(target)
+
+    def q(sql: str) -> list:
+        with store.engine.connect() as c:
+            return c.execute(sa.text(sql)).all()
+
+    return q
+
+
+def test_hostile_apps_become_error_rows_and_rerun_resumes(hostile_batch, store_target):
     manifest, good = hostile_batch
-    db = tmp_path / "results.sqlite"
-    opts = BatchOptions(db=str(db), workers=4, timeout=3.0, max_memory=2048)
+    opts = BatchOptions(db=store_target, workers=4, timeout=3.0, max_memory=2048)
     first = run_batch(collect_jobs(str(manifest)), opts)
     assert (first.total, first.ok, first.errors, first.skipped) == (good + 3, good, 3, 0), first.error_rows
 
-    conn = sqlite3.connect(db)
-    rows = conn.execute("SELECT apk, status, error FROM runs ORDER BY id").fetchall()
+    q = _sql(store_target)
+    rows = q("SELECT source, status, error FROM runs ORDER BY id")
     assert len(rows) == good + 3
     errors = {os.path.basename(apk): err for apk, status, err in rows if status == "error"}
     assert set(errors) == {"bomb.apk", "truncated.apk", FIXTURES[0].name}
@@ -74,31 +89,34 @@ def test_hostile_apps_become_error_rows_and_rerun_resumes(hostile_batch, tmp_pat
     assert "truncated.apk" in errors["truncated.apk"]
     assert "timed out after 3 s" in errors[FIXTURES[0].name]
     assert all("\n" not in e for e in errors.values())
-    assert conn.execute("SELECT COUNT(*) FROM apps").fetchone()[0] == good
-    assert conn.execute("SELECT COUNT(DISTINCT run_id) FROM findings").fetchone()[0] == good
-    assert conn.execute("SELECT COUNT(*) FROM findings").fetchone()[0] == good * 31
+    assert q("SELECT COUNT(*) FROM versions")[0][0] == good
+    assert q("SELECT COUNT(DISTINCT run_id) FROM findings")[0][0] == good
+    assert q("SELECT COUNT(*) FROM findings")[0][0] == good * 31
+    # evidence rows link back to their finding; per-app time and memory are kept for the scale figures
+    assert q("SELECT COUNT(*) FROM evidence")[0][0] > 0
+    assert q("SELECT COUNT(*) FROM runs WHERE status='ok' AND (seconds IS NULL OR peak_rss_mb IS NULL)")[0][0] == 0
 
     # A rerun skips the apps that finished and tries the three failures again.
     second = run_batch(collect_jobs(str(manifest)), opts)
     assert (second.ok, second.errors, second.skipped) == (0, 3, good)
     assert second.items == first.items
-    assert conn.execute("SELECT COUNT(*) FROM runs WHERE status='ok'").fetchone()[0] == good
+    assert q("SELECT COUNT(*) FROM runs WHERE status='ok'")[0][0] == good
 
 
-def test_batch_findings_match_scan(tmp_path, capsys):
-    db = tmp_path / "r.sqlite"
+def test_batch_findings_match_scan(store_target, capsys):
+    db = store_target
     assert main(["batch", str(DEMO), "--db", str(db), "--format", "json", "--workers", "1"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["total"], summary["ok"], summary["errors"]) == (1, 1, 0)
     report = audit(AuditInputs(apk=str(DEMO)))
     want = sorted((f.item, f.verdict.value, f.severity.value) for f in report.findings)
-    conn = sqlite3.connect(db)
-    got = sorted(conn.execute("SELECT item, verdict, severity FROM findings").fetchall())
+    q = _sql(db)
+    got = sorted(tuple(r) for r in q("SELECT item, verdict, severity FROM findings"))
     assert got == want
-    stored = json.loads(conn.execute("SELECT report_json FROM runs").fetchone()[0])
+    stored = Store(db).report(q("SELECT id FROM runs")[0][0])
     assert stored["app"]["sha256"] == report.app.sha256
     assert [f["verdict"] for f in stored["findings"]] == [f.verdict.value for f in report.findings]
-    sdks = {r[0] for r in conn.execute("SELECT sdk_id FROM sdks")}
+    sdks = {r[0] for r in q("SELECT sdk_id FROM sdks")}
     assert sdks == {s["id"] for s in report.facts["sdks"]}
     risky = {f.item for f in report.findings if f.verdict.value == "risk"}
     assert {i for i, c in summary["items"].items() if c["risk"]} == risky
@@ -123,6 +141,12 @@ def test_inputs_folder_list_csv(tmp_path):
     job = collect_jobs(str(csv_path))[0]
     assert job == Job(apk=str(tmp_path / "a.apk"), policy=str(tmp_path / "p.html"),
                       traces=[str(tmp_path / "t1.jsonl"), str(tmp_path / "t2.jsonl")], app_type="2")
+    urls = tmp_path / "remote.jsonl"
+    urls.write_text(json.dumps({"apk": "s3://bucket/apps/x.apk", "policy": "https://example.cn/privacy.html",
+                                "trace": ["file:///runs/t.jsonl", "local.jsonl"]}) + "\n", encoding="utf-8")
+    job = collect_jobs(str(urls))[0]  # URLs are kept as given (fetched by the worker), paths resolved
+    assert (job.apk, job.policy, job.traces) == ("s3://bucket/apps/x.apk", "https://example.cn/privacy.html",
+                                                 ["file:///runs/t.jsonl", str(tmp_path / "local.jsonl")])
     bad = tmp_path / "bad.csv"
     bad.write_text("path\nx.apk\n", encoding="utf-8")
     with pytest.raises(InputError, match="no 'apk' column"):
@@ -148,7 +172,7 @@ def test_memory_limit_is_an_error_row(tmp_path):
     r = run_batch([Job(apk=str(DEMO))], BatchOptions(db=str(tmp_path / "r.sqlite"), workers=1, max_memory=8))
     assert (r.ok, r.errors) == (0, 1)
     err = r.error_rows[0]["error"]
-    assert "out of memory (limit 8 MB" in err or "worker crashed" in err, err
+    assert "out of memory (limit 8 MB" in err or "worker died" in err, err
 
 
 def test_progress_in_place_on_a_tty_plain_otherwise(tmp_path):
@@ -168,3 +192,64 @@ def test_progress_in_place_on_a_tty_plain_otherwise(tmp_path):
     run_batch(jobs, BatchOptions(db=str(tmp_path / "b.sqlite"), workers=1, progress=plain, progress_every=3600))
     assert "\r" not in plain.getvalue()
     assert plain.getvalue().splitlines()[-1].startswith("privaudit batch: 2/2 done")
+
+
+def _blocked_job(tmp_path):
+    """The clean app with a FIFO as its policy: its worker blocks opening the policy until the test acts."""
+    fifo = tmp_path / "policy.html"
+    os.mkfifo(fifo)
+    return Job(apk=str(FIXTURES[0]), policy=str(fifo)), fifo
+
+
+def _blocked_worker(seen: set[int], timeout: float = 20.0) -> int:
+    """The pid of the batch's worker still running a second after it started (the quick app is done by then)."""
+    first_seen: dict[int, float] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        for p in mp.active_children():
+            if p.pid not in seen and now - first_seen.setdefault(p.pid, now) > 1.0:
+                seen.add(p.pid)
+                return p.pid
+        time.sleep(0.05)
+    raise AssertionError("no blocked worker")
+
+
+def test_worker_killed_mid_app_is_retried_once_and_finished_results_kept(tmp_path):
+    blocked, fifo = _blocked_job(tmp_path)
+    policy = tmp_path / "real-policy.html"
+    policy.write_text("<p>我们会收集您的设备识别码（IMEI）用于账号安全。</p>", encoding="utf-8")
+    db = str(tmp_path / "r.sqlite")
+
+    def act():
+        pid = _blocked_worker(set())
+        # the blocked worker keeps waiting on the FIFO it opened; the retry finds a regular policy there
+        os.replace(policy, fifo)
+        os.kill(pid, signal.SIGKILL)
+
+    t = threading.Thread(target=act)
+    t.start()
+    r = run_batch([Job(apk=str(DEMO)), blocked], BatchOptions(db=db, workers=2, timeout=30))
+    t.join()
+    assert (r.ok, r.errors) == (2, 0), r.error_rows
+    rows = {os.path.basename(src): (status, attempts) for src, status, attempts in
+            _sql(db)("SELECT source, status, attempts FROM runs")}
+    assert rows == {DEMO.name: ("ok", 1), FIXTURES[0].name: ("ok", 2)}
+
+
+def test_worker_killed_twice_is_recorded_as_an_error(tmp_path):
+    blocked, _ = _blocked_job(tmp_path)
+    db = str(tmp_path / "r.sqlite")
+    seen: set[int] = set()
+
+    def act():
+        os.kill(_blocked_worker(seen), signal.SIGKILL)
+        os.kill(_blocked_worker(seen), signal.SIGKILL)  # the retry blocks too
+
+    t = threading.Thread(target=act)
+    t.start()
+    r = run_batch([Job(apk=str(DEMO)), blocked], BatchOptions(db=db, workers=2, timeout=30))
+    t.join()
+    assert (r.ok, r.errors) == (1, 1)
+    assert r.error_rows[0]["error"].endswith("worker died (signal SIGKILL)")
+    assert _sql(db)("SELECT status, attempts FROM runs WHERE status='error'") == [("error", 2)]

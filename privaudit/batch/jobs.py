@@ -6,12 +6,19 @@ import csv
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 
 from privaudit.errors import InputError
 
 APP_SUFFIXES = (".apk", ".apks", ".xapk", ".aab")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://|::")  # a protocol (two letters at least: C:\ is a path) or a chain
+
+
+def is_url(path: str | None) -> bool:
+    """An input named by URL (s3://, http(s)://, file://, fsspec chains): fetched by the worker (batch/fetch.py)."""
+    return bool(path) and bool(_URL.search(path))
 MANIFEST_KEYS = ("apk", "policy", "trace", "network", "ui", "app_type")
 
 
@@ -24,9 +31,20 @@ class Job:
     ui: list[str] = field(default_factory=list)
     app_type: str | None = None
 
+    def to_dict(self) -> dict:
+        return {"apk": self.apk, "policy": self.policy, "trace": list(self.traces), "network": list(self.network),
+                "ui": list(self.ui), "app_type": self.app_type}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Job:
+        return cls(apk=d["apk"], policy=d.get("policy"), traces=list(d.get("trace") or []),
+                   network=list(d.get("network") or []), ui=list(d.get("ui") or []), app_type=d.get("app_type"))
+
     def inputs_key(self) -> str:
         """Hash of the other inputs' paths and sizes (and the app type): a changed input means a new run."""
         def sized(path: str) -> list:
+            if is_url(path):
+                return [path, None]
             try:
                 return [os.path.abspath(path), os.stat(path).st_size]
             except OSError:
@@ -115,7 +133,7 @@ def collect_jobs(source: str) -> list[Job]:
             raise InputError(f"row {n}: no apk", source)
 
         def path(v: str | None) -> str | None:
-            if not v or v.startswith(("http://", "https://")):
+            if not v or is_url(v):
                 return v
             return v if os.path.isabs(v) else os.path.join(base, v)
 

@@ -18,18 +18,21 @@ from typing import Any, TextIO
 
 from privaudit import __version__
 from privaudit.batch.jobs import Job, apk_sha256
-from privaudit.batch.store import Store
 from privaudit.errors import InputError
+from privaudit.store import DEFAULT_DB, Store
 
 
 @dataclass(slots=True)
 class BatchOptions:
-    db: str = "privaudit-results.sqlite"
+    db: str = DEFAULT_DB  # a SQLite path or a database URL (postgresql://user@host/db)
     workers: int = 0  # 0: os.cpu_count()
     timeout: float = 300.0  # seconds per app
     max_memory: int | None = 4096  # MB of address space per worker (RLIMIT_AS); None: no limit
     progress: TextIO | None = None  # where progress goes (stderr from the CLI); None: silent
     progress_every: float = 5.0  # seconds between plain progress lines when not a TTY
+    retries: int = 1  # a worker that died (killed, crashed) is run again this many times, then recorded
+    executor: str = "pool"  # "pool": forked processes on this machine; "dask": a Dask cluster (dask_executor.py)
+    scheduler: str | None = None  # dask: tcp://host:port of a running scheduler; None: a local cluster of `workers`
 
 
 @dataclass(slots=True)
@@ -52,8 +55,13 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _worker(job: Job, conn: Any, max_memory: int | None) -> None:
-    """In the child: set the memory limit, audit, send back ("ok", report dict) or ("error", message)."""
+def audit_job(job: Job, max_memory: int | None) -> tuple:
+    """In a worker process: set the memory limit, audit; ("ok", report dict, peak RSS MiB) or ("error", message).
+
+    Every failure becomes a one-line message: a hostile input must never cost the other apps. Inputs given by
+    URL are fetched into a temporary folder first (fetch.py); the outcome names the URLs, not the copies.
+    """
+    names: dict[str, str] = {}  # local copy -> URL
     try:
         if max_memory:
             import resource
@@ -61,10 +69,12 @@ def _worker(job: Job, conn: Any, max_memory: int | None) -> None:
             limit = max_memory * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         from privaudit.audit import AuditInputs, audit
+        from privaudit.batch.fetch import fetched
 
-        report = audit(AuditInputs(apk=job.apk, policy=job.policy, traces=job.traces, network=job.network,
-                                   ui=job.ui, app_type=job.app_type))
-        msg: tuple[str, Any] = ("ok", report.to_dict())
+        with fetched(job, names) as local:
+            report = audit(AuditInputs(apk=local.apk, policy=local.policy, traces=local.traces,
+                                       network=local.network, ui=local.ui, app_type=local.app_type))
+            msg: tuple = ("ok", report.to_dict())
     except InputError as exc:
         msg = ("error", one_line(str(exc)))
     except MemoryError:
@@ -77,8 +87,20 @@ def _worker(job: Job, conn: Any, max_memory: int | None) -> None:
             msg = ("error", f"{job.apk}: out of memory (limit {max_memory} MB; ENOMEM)")
         else:
             msg = ("error", one_line(f"{job.apk}: could not analyse the input (OSError: {exc})"))
-    except Exception as exc:  # a hostile input must never cost the other apps
+    except Exception as exc:
         msg = ("error", one_line(f"{job.apk}: could not analyse the input ({type(exc).__name__}: {exc})"))
+    import resource
+
+    if names:
+        from privaudit.batch.fetch import restore_names
+
+        msg = restore_names(msg, names)
+    return (*msg, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB on Linux -> MiB
+
+
+def _worker(job: Job, conn: Any, max_memory: int | None) -> None:
+    """A forked worker: audit one app and send the outcome to the parent through the pipe."""
+    msg = audit_job(job, max_memory)
     try:
         conn.send(msg)
     except MemoryError:
@@ -127,16 +149,28 @@ def _context() -> mp.context.BaseContext:
 
 def run_batch(jobs: list[Job], opts: BatchOptions) -> BatchResult:
     t0 = time.monotonic()
-    store = Store(opts.db)
+    if opts.executor not in ("pool", "dask"):
+        raise InputError(f"unknown executor {opts.executor!r} (pool or dask)")
+    cluster = None
+    if opts.executor == "dask":  # connect (or start the local cluster) before hashing: an unreachable scheduler
+        from privaudit.batch.dask_executor import DaskCluster  # is reported at once, not after every APK is read
+
+        cluster = DaskCluster(opts)
+    try:
+        store = Store(opts.db)
+    except BaseException:
+        if cluster is not None:
+            cluster.close()
+        raise
     result = BatchResult(total=len(jobs))
     progress = Progress(opts.progress, len(jobs), opts.progress_every)
     try:
-        pending: list[tuple[Job, str | None, str]] = []
+        pending: list[Task] = []
         seen: set[tuple[str, str]] = set()
         for job in jobs:
             key = job.inputs_key()
             try:
-                sha = apk_sha256(job.apk)
+                sha = _sha256(job.apk)
             except InputError as exc:
                 _record_error(store, result, job, None, key, str(exc), 0.0)
                 continue
@@ -147,90 +181,137 @@ def run_batch(jobs: list[Job], opts: BatchOptions) -> BatchResult:
                     result.run_ids.append(done)
                 continue
             seen.add((sha, key))
-            pending.append((job, sha, key))
+            pending.append(Task(job, sha, key))
         progress.update(result)
-        _run(pending, opts, store, result, progress)
+        if cluster is not None:
+            from privaudit.batch.dask_executor import run_dask
+
+            run_dask(pending, opts, store, result, progress, cluster=cluster)
+        else:
+            _run(pending, opts, store, result, progress)
         result.items = store.item_counts(result.run_ids)
     finally:
+        if cluster is not None:
+            cluster.close()
         store.close()
     result.seconds = time.monotonic() - t0
     progress.update(result, final=True)
     return result
 
 
+def _sha256(apk: str) -> str:
+    """The app's SHA-256, read by the parent: a local file, or a URL streamed through fsspec."""
+    from privaudit.batch.fetch import is_url
+
+    if is_url(apk):
+        from privaudit.batch.fetch import url_sha256
+
+        return url_sha256(apk)
+    return apk_sha256(apk)
+
+
 def _record_error(store: Store, result: BatchResult, job: Job, sha: str | None, key: str, error: str,
-                  seconds: float, started: str | None = None) -> None:
+                  seconds: float, started: datetime | None = None, attempts: int = 1,
+                  peak_rss_mb: float | None = None) -> None:
+    from privaudit.batch.fetch import public_job
+
     error = one_line(error)
-    store.record(sha256=sha, apk=job.apk, inputs_key=key, tool_version=__version__,
-                 started=started or _now(), seconds=seconds, error=error)
+    source, stored_job = public_job(job)
+    store.record(sha256=sha, source=source, job=stored_job, inputs_key=key, tool_version=__version__,
+                 started=started or _now(), seconds=seconds, error=error, attempts=attempts, peak_rss_mb=peak_rss_mb)
     result.errors += 1
     result.error_rows.append({"apk": job.apk, "error": error})
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
-def _run(pending: list[tuple[Job, str | None, str]], opts: BatchOptions, store: Store, result: BatchResult,
-         progress: Progress) -> None:
+@dataclass(slots=True)
+class Task:
+    """One app in flight: what to run, and what its runs so far were."""
+
+    job: Job
+    sha: str | None
+    key: str
+    attempts: int = 0
+    started: datetime | None = None
+
+
+def finish(task: Task, msg: tuple, seconds: float, store: Store, result: BatchResult, progress: Progress) -> None:
+    """Record an app's final outcome: ("ok", report, rss_mb) or ("error", message[, rss_mb])."""
+    rss = msg[2] if len(msg) > 2 else None
+    if msg[0] == "ok":
+        from privaudit.batch.fetch import public_job
+
+        source, job = public_job(task.job)
+        run_id = store.record(sha256=task.sha, source=source, job=job, inputs_key=task.key,
+                              tool_version=__version__, started=task.started, seconds=seconds, report=msg[1],
+                              attempts=task.attempts, peak_rss_mb=rss)
+        result.ok += 1
+        result.run_ids.append(run_id)
+    else:
+        _record_error(store, result, task.job, task.sha, task.key, msg[1], seconds, task.started, task.attempts, rss)
+    progress.update(result)
+
+
+def _run(pending: list[Task], opts: BatchOptions, store: Store, result: BatchResult, progress: Progress) -> None:
     ctx = _context()
     workers = max(1, opts.workers or os.cpu_count() or 1)
     queue = list(reversed(pending))
-    running: dict[Any, dict[str, Any]] = {}  # receiving end of the pipe -> the task
+    running: dict[Any, dict[str, Any]] = {}  # receiving end of the pipe -> the process and its task
     try:
         while queue or running:
             while queue and len(running) < workers:
-                job, sha, key = queue.pop()
+                task = queue.pop()
+                task.attempts += 1
+                task.started = _now()
                 recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker, args=(job, send, opts.max_memory), daemon=True)
+                proc = ctx.Process(target=_worker, args=(task.job, send, opts.max_memory), daemon=True)
                 proc.start()
                 send.close()
-                running[recv] = {"job": job, "sha": sha, "key": key, "proc": proc, "t": time.monotonic(),
-                                 "started": _now()}
+                running[recv] = {"task": task, "proc": proc, "t": time.monotonic()}
             now = time.monotonic()
-            next_deadline = min(t["t"] + opts.timeout for t in running.values())
-            ready = wait(list(running) + [t["proc"].sentinel for t in running.values()],
+            next_deadline = min(r["t"] + opts.timeout for r in running.values())
+            ready = wait(list(running) + [r["proc"].sentinel for r in running.values()],
                          timeout=max(0.0, min(next_deadline - now, 1.0)))
             ready_set = set(ready)
-            for recv, task in list(running.items()):
-                proc = task["proc"]
-                elapsed = time.monotonic() - task["t"]
+            for recv, r in list(running.items()):
+                proc, task = r["proc"], r["task"]
+                elapsed = time.monotonic() - r["t"]
                 if recv in ready_set or proc.sentinel in ready_set:
-                    msg = _receive(recv, proc, task["job"].apk)
+                    msg = _receive(recv, proc, task.job.apk)
                 elif elapsed >= opts.timeout:
                     proc.kill()
                     proc.join()
-                    msg = ("error", f"{task['job'].apk}: timed out after {opts.timeout:g} s (worker killed)")
+                    msg = ("error", f"{task.job.apk}: timed out after {opts.timeout:g} s (worker killed)")
                 else:
                     continue
                 del running[recv]
                 recv.close()
                 proc.join()
-                if msg[0] == "ok":
-                    run_id = store.record(sha256=task["sha"], apk=task["job"].apk, inputs_key=task["key"],
-                                          tool_version=__version__, started=task["started"], seconds=elapsed,
-                                          report=msg[1])
-                    result.ok += 1
-                    result.run_ids.append(run_id)
-                else:
-                    _record_error(store, result, task["job"], task["sha"], task["key"], msg[1], elapsed,
-                                  task["started"])
-                progress.update(result)
+                if msg[0] == "died" and task.attempts <= opts.retries:
+                    queue.append(task)  # killed or crashed mid-app: run it once more before recording it
+                    continue
+                finish(task, ("error", msg[1]) if msg[0] == "died" else msg, elapsed, store, result, progress)
     finally:
-        for task in running.values():  # interrupted: leave no worker behind
-            task["proc"].kill()
-            task["proc"].join()
+        for r in running.values():  # interrupted: leave no worker behind
+            r["proc"].kill()
+            r["proc"].join()
 
 
-def _receive(recv: Any, proc: Any, apk: str) -> tuple[str, Any]:
-    """The worker's message; or, when it died without one, why."""
+def _receive(recv: Any, proc: Any, apk: str) -> tuple:
+    """The worker's message; or, when it died without one, ("died", why)."""
     try:
         if recv.poll():
             return recv.recv()
     except (EOFError, OSError):
         pass
     proc.join()
-    code = proc.exitcode
+    return ("died", died_message(apk, proc.exitcode))
+
+
+def died_message(apk: str, code: int | None) -> str:
     if code is not None and code < 0:
         import signal
 
@@ -238,8 +319,8 @@ def _receive(recv: Any, proc: Any, apk: str) -> tuple[str, Any]:
             name = signal.Signals(-code).name
         except ValueError:
             name = str(-code)
-        return ("error", f"{apk}: worker crashed (signal {name})")
-    return ("error", f"{apk}: worker crashed (exit code {code})")
+        return f"{apk}: worker died (signal {name})"
+    return f"{apk}: worker died (exit code {code})"
 
 
 def render_summary(result: BatchResult, fmt: str) -> str:

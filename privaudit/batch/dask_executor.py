@@ -1,9 +1,10 @@
 """``privaudit batch --executor dask``: the batch's apps audited on a Dask cluster; the parent still writes the store.
 
-One Dask task per app. On the worker the task audits the app in a fresh Python process
-(``child.run_in_subprocess``: a Dask worker is a daemon process with threads, which must not fork a
-multiprocessing child), with the batch's time and memory limits, and returns the outcome tuple. The parent
-gathers the tasks as they complete and records each with ``runner.finish``: one writer, whatever the cluster.
+One Dask task per app. On the worker the task audits the app in a process of its own, forked by a warm fork
+server of that worker thread (``child.run_forked``: a Dask worker is a daemon process with threads, which must
+not fork a multiprocessing child itself), with the batch's time and memory limits, and returns the outcome
+tuple. The parent gathers the tasks as they complete and records each with ``runner.finish``: one writer,
+whatever the cluster.
 
 At most ``IN_FLIGHT_PER_THREAD`` tasks per worker thread are submitted at a time, so a million-app list never
 sits in the scheduler at once. An app whose worker died — the audit's process killed or crashed ("died"), or the
@@ -80,9 +81,9 @@ class DaskCluster:
 
 def audit_on_worker(job: dict[str, Any], timeout: float, max_memory: int | None) -> tuple[list[Any], float]:
     """The Dask task (runs on a worker): one app in a fresh process; (outcome, seconds)."""
-    from privaudit.batch.child import run_in_subprocess
+    from privaudit.batch.child import run_forked
 
-    outcome, seconds = run_in_subprocess(Job.from_dict(job), timeout, max_memory)
+    outcome, seconds = run_forked(Job.from_dict(job), timeout, max_memory)
     return list(outcome), seconds
 
 

@@ -88,7 +88,11 @@ def audit_job(job: Job, max_memory: int | None) -> tuple:
         else:
             msg = ("error", one_line(f"{job.apk}: could not analyse the input (OSError: {exc})"))
     except Exception as exc:
-        msg = ("error", one_line(f"{job.apk}: could not analyse the input ({type(exc).__name__}: {exc})"))
+        if max_memory and any(t in str(exc) for t in ("failed to map segment", "Cannot allocate memory")):
+            # under RLIMIT_AS, loading a module or a library is where allocation fails first
+            msg = ("error", f"{job.apk}: out of memory (limit {max_memory} MB; {type(exc).__name__})")
+        else:
+            msg = ("error", one_line(f"{job.apk}: could not analyse the input ({type(exc).__name__}: {exc})"))
     import resource
 
     if names:

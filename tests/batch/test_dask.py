@@ -192,11 +192,12 @@ def test_fetch_copies_caps_and_cleans_up():
 
 
 def _audit_children() -> list:
-    """The ``python -m privaudit.batch.child`` processes started under this test process (by the Dask workers)."""
+    """The audits' own processes under this test process: forked by a Dask worker's fork server
+    (``python -m privaudit.batch.child --serve``), so they and their parent carry its command line."""
     found = []
     for p in psutil.Process().children(recursive=True):
         try:
-            if "privaudit.batch.child" in p.cmdline():
+            if "privaudit.batch.child" in p.cmdline() and "privaudit.batch.child" in p.parent().cmdline():
                 found.append(p)
         except psutil.Error:
             pass
@@ -235,7 +236,7 @@ def test_killed_worker_is_retried_once_then_recorded(scheduler, tmp_path):
 
         _wait_for(good_done, "the good apps")
         first = _wait_for(lambda: (c := _audit_children()) and len(c) == 1 and c[0], "the stalled audit")
-        first.parent().kill()  # the Dask worker running it: KilledWorker, submitted again
+        first.parent().parent().kill()  # the Dask worker running it (above its fork server): KilledWorker
         second = _wait_for(lambda: [c for c in _audit_children() if c.pid != first.pid], "the retry")[0]
         second.kill()  # the audit's own process on the retry: "died", no attempts left
     finally:

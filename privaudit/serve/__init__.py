@@ -1,0 +1,1 @@
+"""``privaudit serve``: the web service (FastAPI) over the results store. See docs/serve.md."""

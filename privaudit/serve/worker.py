@@ -1,0 +1,125 @@
+"""Background audits: threads in the server process that claim queued runs and audit each in a fresh Python
+process (``run_in_subprocess``: time and memory limits; never a fork of uvicorn's threads), then record it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from privaudit import __version__
+from privaudit.batch.child import run_in_subprocess
+from privaudit.batch.jobs import Job
+from privaudit.store.db import Store
+
+log = logging.getLogger("privaudit.serve")
+
+IDLE_WAIT = 2.0  # seconds between looks at the queue when nothing wakes the workers
+
+
+class AuditWorkers:
+    """``count`` threads; ``start()`` requeues runs a previous server left running; ``stop()`` waits for them.
+
+    A run whose child died (signal, crash) is tried once more before it is recorded as an error.
+    """
+
+    def __init__(self, store: Store, count: int, timeout: float, max_memory_mb: int | None) -> None:
+        self.store, self.count, self.timeout, self.max_memory_mb = store, count, timeout, max_memory_mb
+        self._stop = threading.Event()
+        self._wake = threading.Condition()
+        self._claim_lock = threading.Lock()  # SQLite has no SKIP LOCKED: one claim at a time in this process
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        if self.count and (n := self.store.requeue_running()):
+            log.info("requeued %d run(s) left running by a previous server", n)
+        for i in range(self.count):
+            th = threading.Thread(target=self._loop, name=f"privaudit-audit-{i}", daemon=True)
+            th.start()
+            self._threads.append(th)
+
+    def wake(self) -> None:
+        """A run was queued: let an idle worker take it now."""
+        with self._wake:
+            self._wake.notify()
+
+    def stop(self, grace: float = 10.0) -> None:
+        """No new runs are claimed; a run in progress gets ``grace`` seconds to finish (else it stays
+        ``running`` and is requeued at the next start)."""
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        for th in self._threads:
+            th.join(grace)
+        self._threads.clear()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._claim_lock:
+                    claimed = self.store.claim()
+            except Exception:  # the database went away for a moment: try again later
+                log.exception("cannot claim a queued run")
+                claimed = None
+            if claimed is None:
+                with self._wake:
+                    self._wake.wait(IDLE_WAIT)
+                continue
+            run_id, job_dict = claimed
+            try:
+                self.audit(run_id, job_dict)
+            except Exception:
+                log.exception("run %d could not be recorded", run_id)
+
+    def audit(self, run_id: int, job_dict: dict) -> None:
+        """Audit one claimed run and record its outcome."""
+        job = Job.from_dict(job_dict)
+        started = datetime.now(UTC)
+        outcome, seconds = run_in_subprocess(job, self.timeout, self.max_memory_mb)
+        if outcome[0] == "died" and not self._stop.is_set():
+            outcome, more = run_in_subprocess(job, self.timeout, self.max_memory_mb)
+            seconds += more
+        common = dict(sha256=job_dict.get("sha256"), source=job.apk, inputs_key=job.inputs_key(),
+                      tool_version=__version__, started=started, seconds=seconds, run_id=run_id)
+        names = shown_names(job, job_dict.get("names") or {})
+        if outcome[0] == "ok":
+            self.store.record(report=_renamed(outcome[1], names), peak_rss_mb=outcome[2], **common)
+        else:
+            rss = outcome[2] if len(outcome) > 2 else None
+            self.store.record(error=public_error(str(outcome[1]), names), peak_rss_mb=rss, **common)
+
+
+def shown_names(job: Job, names: dict) -> list[tuple[str, str]]:
+    """(server path, what to show instead): the uploaded files' display names, else what they are."""
+    def given(key: str, i: int | None, default: str) -> str:
+        v = names.get(key)
+        v = v[i] if i is not None and isinstance(v, list) and i < len(v) else v if i is None else None
+        return v if isinstance(v, str) and v else default
+
+    pairs = [(job.apk, given("apk", None, "app")), (job.policy, given("policy", None, "policy")),
+             *((p, given("trace", i, "trace")) for i, p in enumerate(job.traces)),
+             *((p, given("network", i, "network")) for i, p in enumerate(job.network))]
+    return [(path, name) for path, name in pairs if path]
+
+
+def public_error(message: str, names: list[tuple[str, str]]) -> str:
+    """The error as one line, the server's paths of the uploads replaced by their shown names."""
+    for path, name in names:
+        message = message.replace(path, name)
+    return " ".join(message.split())[:500]
+
+
+def _renamed(value: Any, names: list[tuple[str, str]]) -> Any:
+    """The report with the server's paths of the uploads replaced by their shown names: reads are public, and
+    ``demo.apk!assets/privacy_policy.html`` says more to a reader than a path under the data dir."""
+    if isinstance(value, str):
+        for path, name in names:
+            if path in value:
+                value = value.replace(path, name)
+        return value
+    if isinstance(value, dict):
+        return {k: _renamed(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, names) for v in value]
+    return value

@@ -126,11 +126,20 @@ def _read_all(fd: int, deadline: float) -> tuple[bytes, bool]:
             buf += chunk
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Build the lexicons and catalogues once in the server, so every forked audit finds them ready."""
+    import importlib
     import tempfile
 
+    from privaudit import catalog
     from privaudit.audit import AuditInputs, audit
+    from privaudit.evidence.attribution import sdk_index
+
+    for name in ("collect", "dex", "manifest", "axml", "arsc", "signing", "zipread", "protoxml", "facts"):
+        importlib.import_module(f"privaudit.evidence.apk.{name}")  # what an APK audit imports lazily
+    for name in ("items", "pi_types", "sensitive_apis", "permissions", "sdks", "packers", "app_types"):
+        catalog.load(name)
+    sdk_index()
 
     with tempfile.TemporaryDirectory(prefix="privaudit-warm-") as d:
         path = os.path.join(d, "policy.html")
@@ -149,7 +158,7 @@ def serve() -> int:
     from privaudit.batch.runner import audit_job, died_message
 
     _exit_with_parent()
-    _warm_up()
+    warm_up()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     for line in sys.stdin.buffer:

@@ -191,7 +191,10 @@ def run_batch(jobs: list[Job], opts: BatchOptions) -> BatchResult:
             from privaudit.batch.dask_executor import run_dask
 
             run_dask(pending, opts, store, result, progress, cluster=cluster)
-        else:
+        elif pending:
+            from privaudit.batch.child import warm_up
+
+            warm_up()  # lexicons built once here, inherited by every forked worker (~0.3 s saved per policy)
             _run(pending, opts, store, result, progress)
         result.items = store.item_counts(result.run_ids)
     finally:

@@ -166,19 +166,20 @@ class Store:
             .returning(t.versions.c.id)).scalar_one()
 
     def _findings(self, c: sa.Connection, run_id: int, report: dict[str, Any]) -> None:
-        evidence_rows: list[dict[str, Any]] = []
-        for f in report.get("findings", []):
-            fid = c.execute(t.findings.insert().values(
-                run_id=run_id, item=f["item"], category=category_of(f["item"]), verdict=f["verdict"],
-                severity=f["severity"], decided_by=f.get("decided_by"), summary_zh=f.get("summary_zh"),
-                summary_en=f.get("summary_en")).returning(t.findings.c.id)).scalar_one()
-            for e in f.get("evidence", []):
-                p = e.get("provenance") or {}
-                evidence_rows.append(dict(finding_id=fid, kind=e.get("kind", ""), summary=e.get("summary"),
-                                          source=p.get("source"), file=p.get("file"), entry=p.get("entry"),
-                                          offset=p.get("offset"), locator=p.get("locator")))
-        if evidence_rows:
-            c.execute(t.evidence.insert(), evidence_rows)
+        """Findings, their evidence (keyed by run and item) and the SDKs: three multi-row INSERTs."""
+        found = report.get("findings", [])
+        if found:
+            c.execute(t.findings.insert(), [
+                dict(run_id=run_id, item=f["item"], category=category_of(f["item"]), verdict=f["verdict"],
+                     severity=f["severity"], decided_by=f.get("decided_by"), summary_zh=f.get("summary_zh"),
+                     summary_en=f.get("summary_en")) for f in found])
+            evidence_rows = [
+                dict(run_id=run_id, item=f["item"], kind=e.get("kind", ""), summary=e.get("summary"),
+                     source=p.get("source"), file=p.get("file"), entry=p.get("entry"), offset=p.get("offset"),
+                     locator=p.get("locator"))
+                for f in found for e in f.get("evidence", []) for p in (e.get("provenance") or {},)]
+            if evidence_rows:
+                c.execute(t.evidence.insert(), evidence_rows)
         sdk_rows = [dict(run_id=run_id, sdk_id=s.get("id") or "", name=s.get("name"), vendor=s.get("vendor"),
                          kinds=",".join(s.get("kinds") or [])) for s in (report.get("facts") or {}).get("sdks", [])]
         if sdk_rows:
@@ -226,6 +227,7 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync per commit; a power cut may lose the last runs only
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()

@@ -1,4 +1,5 @@
-"""The results store's tables: apps -> versions (one per APK SHA-256) -> runs -> findings -> evidence; runs -> sdks.
+"""The results store's tables: apps -> versions (one per APK SHA-256) -> runs -> findings (one per item) -> evidence;
+runs -> sdks.
 
 SQLAlchemy Core tables, the single source the Alembic migrations are checked against (tests/store).
 """
@@ -65,7 +66,7 @@ runs = sa.Table(
 findings = sa.Table(
     "findings", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     sa.Column("item", sa.String(16), nullable=False),
     sa.Column("category", sa.Integer, nullable=False),  # 1..6: the Method's six categories
     sa.Column("verdict", sa.String(16), nullable=False),
@@ -74,13 +75,14 @@ findings = sa.Table(
     sa.Column("summary_zh", sa.Text),
     sa.Column("summary_en", sa.Text),
     sa.Index("ix_findings_item_verdict", "item", "verdict"),
+    sa.UniqueConstraint("run_id", "item"),  # one finding per item per run; evidence points at it by (run, item)
 )
 
 evidence = sa.Table(
     "evidence", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("finding_id", sa.Integer, sa.ForeignKey("findings.id", ondelete="CASCADE"), nullable=False,
-              index=True),
+    sa.Column("run_id", sa.Integer, nullable=False),
+    sa.Column("item", sa.String(16), nullable=False),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("summary", sa.Text),
     sa.Column("source", sa.String(32)),
@@ -88,6 +90,8 @@ evidence = sa.Table(
     sa.Column("entry", sa.Text),
     sa.Column("offset", sa.BigInteger),
     sa.Column("locator", sa.Text),
+    sa.ForeignKeyConstraint(["run_id", "item"], ["findings.run_id", "findings.item"], ondelete="CASCADE"),
+    sa.Index("ix_evidence_run_id_item", "run_id", "item"),
 )
 
 sdks = sa.Table(

@@ -1,4 +1,4 @@
-"""The first schema: apps, versions, runs, findings, evidence, SDKs.
+"""The first schema: apps, versions, runs, findings (one per item and run), evidence, SDKs.
 
 Revision ID: 0001
 Revises:
@@ -80,9 +80,9 @@ def upgrade() -> None:
         sa.Column("summary_en", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_findings_run_id_runs"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_findings")),
+        sa.UniqueConstraint("run_id", "item", name=op.f("uq_findings_run_id_item")),
     )
     op.create_index("ix_findings_item_verdict", "findings", ["item", "verdict"], unique=False)
-    op.create_index(op.f("ix_findings_run_id"), "findings", ["run_id"], unique=False)
     op.create_table(
         "sdks",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -99,7 +99,8 @@ def upgrade() -> None:
     op.create_table(
         "evidence",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("finding_id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("item", sa.String(length=16), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("summary", sa.Text(), nullable=True),
         sa.Column("source", sa.String(length=32), nullable=True),
@@ -108,20 +109,22 @@ def upgrade() -> None:
         sa.Column("offset", sa.BigInteger(), nullable=True),
         sa.Column("locator", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["finding_id"], ["findings.id"], name=op.f("fk_evidence_finding_id_findings"), ondelete="CASCADE"
+            ["run_id", "item"],
+            ["findings.run_id", "findings.item"],
+            name=op.f("fk_evidence_run_id_findings"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
     )
-    op.create_index(op.f("ix_evidence_finding_id"), "evidence", ["finding_id"], unique=False)
+    op.create_index("ix_evidence_run_id_item", "evidence", ["run_id", "item"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_evidence_finding_id"), table_name="evidence")
+    op.drop_index("ix_evidence_run_id_item", table_name="evidence")
     op.drop_table("evidence")
     op.drop_index(op.f("ix_sdks_sdk_id"), table_name="sdks")
     op.drop_index(op.f("ix_sdks_run_id"), table_name="sdks")
     op.drop_table("sdks")
-    op.drop_index(op.f("ix_findings_run_id"), table_name="findings")
     op.drop_index("ix_findings_item_verdict", table_name="findings")
     op.drop_table("findings")
     op.drop_index(op.f("ix_runs_version_id"), table_name="runs")

@@ -1,5 +1,6 @@
-"""Background audits: threads in the server process that claim queued runs and audit each in a fresh Python
-process (``run_in_subprocess``: time and memory limits; never a fork of uvicorn's threads), then record it."""
+"""Background audits: threads in the server process that claim queued runs and audit each in a process of its own
+(``run_forked``: forked by the thread's warm fork server, never from uvicorn's threads; time and memory limits),
+then record it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from privaudit import __version__
-from privaudit.batch.child import run_in_subprocess
+from privaudit.batch.child import run_forked
 from privaudit.batch.jobs import Job
 from privaudit.store.db import Store
 
@@ -76,9 +77,9 @@ class AuditWorkers:
         """Audit one claimed run and record its outcome."""
         job = Job.from_dict(job_dict)
         started = datetime.now(UTC)
-        outcome, seconds = run_in_subprocess(job, self.timeout, self.max_memory_mb)
+        outcome, seconds = run_forked(job, self.timeout, self.max_memory_mb)
         if outcome[0] == "died" and not self._stop.is_set():
-            outcome, more = run_in_subprocess(job, self.timeout, self.max_memory_mb)
+            outcome, more = run_forked(job, self.timeout, self.max_memory_mb)
             seconds += more
         common = dict(sha256=job_dict.get("sha256"), source=job.apk, inputs_key=job.inputs_key(),
                       tool_version=__version__, started=started, seconds=seconds, run_id=run_id)

@@ -26,7 +26,7 @@ def _queue_demo(store: Store) -> int:
 
 
 def test_a_died_child_is_retried_once(store_target, monkeypatch):
-    real = worker.run_in_subprocess
+    real = worker.run_forked
     calls: list[str] = []
 
     def flaky(job, timeout, max_memory):
@@ -35,7 +35,7 @@ def test_a_died_child_is_retried_once(store_target, monkeypatch):
             return ("died", f"{job.apk}: worker died (signal SIGKILL)"), 0.1
         return real(job, timeout, max_memory)
 
-    monkeypatch.setattr(worker, "run_in_subprocess", flaky)
+    monkeypatch.setattr(worker, "run_forked", flaky)
     with Store(store_target) as store:
         run_id = _queue_demo(store)
         workers = AuditWorkers(store, 1, 120, None)
@@ -44,7 +44,7 @@ def test_a_died_child_is_retried_once(store_target, monkeypatch):
         workers.audit(*claimed)
         assert len(calls) == 2 and store.run(run_id)["status"] == "ok"
 
-        monkeypatch.setattr(worker, "run_in_subprocess", lambda job, t, m: (("died", f"{job.apk}: died"), 0.1))
+        monkeypatch.setattr(worker, "run_forked", lambda job, t, m: (("died", f"{job.apk}: died"), 0.1))
         run_id = _queue_demo(store)
         workers.audit(*store.claim())
         run = store.run(run_id)

@@ -12,7 +12,7 @@ from typing import Any
 from privaudit import catalog
 from privaudit.evidence.timeline import wall_time
 from privaudit.model import Finding, Report
-from privaudit.report.labels import VERDICT, WORDS, fix, needs, summary, title
+from privaudit.report.labels import VERDICT, WORDS, app_type_name, fix, needs, summary, title
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;
@@ -101,7 +101,7 @@ def _summary(report: Report, lang: str) -> list[str]:
                                     [w["sha256"], a.sha256]]
         rows += [[w["cert"], f"{c.subject} ({c.sha256})"] for c in a.certificates]
         if report.app_type:
-            rows.append([w["app_type"], report.app_type])
+            rows.append([w["app_type"], app_type_name(report.app_type, lang)])
         out.append(f"<h3>{e(t['identity'])}</h3>")
         out += _table(["", ""], rows)
     counts = report.counts()

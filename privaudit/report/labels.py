@@ -26,6 +26,16 @@ WORDS = {
 }
 
 
+def app_type_name(type_id: str, lang: str) -> str:
+    """``地图导航类 (map_navigation)`` in Chinese, ``Map and navigation (map_navigation)`` in English."""
+    from privaudit import catalog
+
+    for t in catalog.app_types():
+        if t["id"] == type_id:
+            return f"{t['zh'] if lang == 'zh' else t['en']} ({type_id})"
+    return type_id
+
+
 def title(item_id: str, lang: str) -> str:
     item = catalog.item(item_id)
     return item.get(f"title_{lang}") or item[lang]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from privaudit import catalog
 from privaudit.evidence.timeline import wall_time
 from privaudit.model import Report
-from privaudit.report.labels import VERDICT, WORDS, counts_line, fix, needs, summary, title
+from privaudit.report.labels import VERDICT, WORDS, app_type_name, counts_line, fix, needs, summary, title
 
 
 def _cell(text: object) -> str:
@@ -23,7 +23,7 @@ def render(report: Report, lang: str = "zh") -> str:
         for c in a.certificates:
             out.append(f"| {w['cert']} | {_cell(c.subject)} (`{c.sha256}`) |")
         if report.app_type:
-            out.append(f"| {w['app_type']} | {report.app_type} |")
+            out.append(f"| {w['app_type']} | {app_type_name(report.app_type, lang)} |")
         out.append("")
     out += [f"**{w['summary']}:** {counts_line(report, lang)}", "", f"| {w['item']} | {w['verdict']} | {w['why']} |",
             "|---|---|---|"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from privaudit.model import Report
-from privaudit.report.labels import VERDICT, WORDS, counts_line, needs, summary, title
+from privaudit.report.labels import VERDICT, WORDS, app_type_name, counts_line, needs, summary, title
 
 
 def render(report: Report, lang: str = "zh") -> str:
@@ -17,7 +17,7 @@ def render(report: Report, lang: str = "zh") -> str:
         for c in a.certificates[:1]:
             out.append(f"{w['cert']}: {c.subject}  sha256={c.sha256[:16]}…")
     if report.app_type:
-        out.append(f"{w['app_type']}: {report.app_type}")
+        out.append(f"{w['app_type']}: {app_type_name(report.app_type, lang)}")
     packers = report.facts.get("packers") or []
     if packers:
         out.append(f"{w['packed']}: " + ", ".join(p["name"] for p in packers))

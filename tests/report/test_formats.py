@@ -209,3 +209,11 @@ def test_html_loads_in_headless_chromium(tmp_path, demo_report):
     _chromium(chromium, tmp_path, page, "--hide-scrollbars", "--window-size=1200,1600", f"--screenshot={png}")
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_app_type_is_named_in_the_report_language():
+    report = audit(AuditInputs(apk=DEMO, app_type="地图导航类"))
+    assert report.app_type == "map_navigation"
+    assert "| 应用类型 | 地图导航类 (map_navigation) |" in render(report, "md", "zh")
+    assert "App type: Map & navigation (map_navigation)" in render(report, "text", "en")
+    assert "<td>地图导航类 (map_navigation)</td>" in render(report, "html", "zh")

@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     bat.add_argument("--timeout", type=float, default=300.0, metavar="S",
                      help="seconds per app before its worker is killed (default: 300)")
     bat.add_argument("--max-memory", type=int, default=4096, metavar="MB",
-                     help="address space per worker in MB (default: 4096; 0: no limit)")
+                     help="address space an audit may add to its worker, in MB (default: 4096; 0: no limit)")
     bat.add_argument("--executor", choices=("pool", "dask"), default="pool",
                      help="where the apps are audited: pool (worker processes on this machine, default) or dask "
                      "(a Dask cluster; needs pip install 'privaudit[dask]'; see docs/scale.md)")

@@ -27,7 +27,7 @@ class BatchOptions:
     db: str = DEFAULT_DB  # a SQLite path or a database URL (postgresql://user@host/db)
     workers: int = 0  # 0: os.cpu_count()
     timeout: float = 300.0  # seconds per app
-    max_memory: int | None = 4096  # MB of address space per worker (RLIMIT_AS); None: no limit
+    max_memory: int | None = 4096  # MB of address space the audit may add to its worker's (RLIMIT_AS); None: none
     progress: TextIO | None = None  # where progress goes (stderr from the CLI); None: silent
     progress_every: float = 5.0  # seconds between plain progress lines when not a TTY
     retries: int = 1  # a worker that died (killed, crashed) is run again this many times, then recorded
@@ -66,7 +66,7 @@ def audit_job(job: Job, max_memory: int | None) -> tuple:
         if max_memory:
             import resource
 
-            limit = max_memory * 1024 * 1024
+            limit = _mapped_bytes() + max_memory * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         from privaudit.audit import AuditInputs, audit
         from privaudit.batch.fetch import fetched
@@ -100,6 +100,16 @@ def audit_job(job: Job, max_memory: int | None) -> tuple:
 
         msg = restore_names(msg, names)
     return (*msg, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB on Linux -> MiB
+
+
+def _mapped_bytes() -> int:
+    """The address space this process already maps. A forked worker inherits its parent's (a service or a test
+    process with thread pools may map gigabytes it never touches), so the limit counts from here."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _worker(job: Job, conn: Any, max_memory: int | None) -> None:

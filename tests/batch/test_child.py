@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from conftest import REPO
+from test_batch import big_dex_apk
 
 from privaudit.audit import AuditInputs, audit
 from privaudit.batch.child import run_forked, run_in_subprocess
@@ -21,6 +22,7 @@ def _verdicts(report: dict) -> dict[str, str]:
 
 def test_both_ways_give_the_in_process_findings_and_limits_hold(tmp_path):
     want = _verdicts(audit(AuditInputs(apk=str(DEMO))).to_dict())
+    big = str(big_dex_apk(tmp_path / "big.apk"))
     fifo = tmp_path / "stalled.html"
     os.mkfifo(fifo)
     for run in (run_in_subprocess, run_forked):
@@ -30,7 +32,7 @@ def test_both_ways_give_the_in_process_findings_and_limits_hold(tmp_path):
         assert outcome[0] == "error" and outcome[1].endswith("timed out after 1.5 s (worker killed)"), outcome
         outcome, _ = run(Job(apk=str(tmp_path / "missing.apk")), 60, 2048)
         assert outcome[0] == "error" and "missing.apk" in outcome[1] and "\n" not in outcome[1]
-        outcome, _ = run(Job(apk=str(DEMO)), 60, 8)  # 8 MB of address space: the audit cannot allocate
+        outcome, _ = run(Job(apk=big), 60, 8)  # 8 MB more than the process maps cannot hold a 64 MiB DEX
         assert outcome[0] == "error" and "out of memory (limit 8 MB" in outcome[1], outcome
 
 

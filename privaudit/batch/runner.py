@@ -277,22 +277,28 @@ def _run(pending: list[Task], opts: BatchOptions, store: Store, result: BatchRes
     workers = max(1, opts.workers or os.cpu_count() or 1)
     queue = list(reversed(pending))
     running: dict[Any, dict[str, Any]] = {}  # receiving end of the pipe -> the process and its task
+    exiting: list[Any] = []  # workers that sent their outcome and are exiting: reaped without waiting on them
+
+    def spawn() -> None:
+        while queue and len(running) < workers:
+            task = queue.pop()
+            task.attempts += 1
+            task.started = _now()
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker, args=(task.job, send, opts.max_memory), daemon=True)
+            proc.start()
+            send.close()
+            running[recv] = {"task": task, "proc": proc, "t": time.monotonic()}
+
     try:
         while queue or running:
-            while queue and len(running) < workers:
-                task = queue.pop()
-                task.attempts += 1
-                task.started = _now()
-                recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_worker, args=(task.job, send, opts.max_memory), daemon=True)
-                proc.start()
-                send.close()
-                running[recv] = {"task": task, "proc": proc, "t": time.monotonic()}
+            spawn()
             now = time.monotonic()
             next_deadline = min(r["t"] + opts.timeout for r in running.values())
             ready = wait(list(running) + [r["proc"].sentinel for r in running.values()],
                          timeout=max(0.0, min(next_deadline - now, 1.0)))
             ready_set = set(ready)
+            done = []
             for recv, r in list(running.items()):
                 proc, task = r["proc"], r["task"]
                 elapsed = time.monotonic() - r["t"]
@@ -306,15 +312,21 @@ def _run(pending: list[Task], opts: BatchOptions, store: Store, result: BatchRes
                     continue
                 del running[recv]
                 recv.close()
-                proc.join()
+                exiting.append(proc)
                 if msg[0] == "died" and task.attempts <= opts.retries:
                     queue.append(task)  # killed or crashed mid-app: run it once more before recording it
                     continue
-                finish(task, ("error", msg[1]) if msg[0] == "died" else msg, elapsed, store, result, progress)
+                done.append((task, ("error", msg[1]) if msg[0] == "died" else msg, elapsed))
+            spawn()  # fill the free slots first: the workers audit while the parent records
+            for task, msg, elapsed in done:
+                finish(task, msg, elapsed, store, result, progress)
+            exiting = [p for p in exiting if p.exitcode is None]  # exitcode reaps a finished worker (WNOHANG)
     finally:
         for r in running.values():  # interrupted: leave no worker behind
             r["proc"].kill()
             r["proc"].join()
+        for p in exiting:
+            p.join()
 
 
 def _receive(recv: Any, proc: Any, apk: str) -> tuple:

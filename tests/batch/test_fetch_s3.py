@@ -18,7 +18,7 @@ DEMO = REPO / "examples" / "demo-app" / "demo.apk"
 
 @pytest.fixture
 def s3(monkeypatch):
-    pytest.importorskip("s3fs", reason="s3:// inputs need s3fs (pip install s3fs)")
+    s3fs = pytest.importorskip("s3fs", reason="s3:// inputs need s3fs (pip install s3fs)")
     server_mod = pytest.importorskip("moto.server", reason="the S3 test server is moto's (pip install 'moto[server]')")
     import boto3
 
@@ -32,11 +32,13 @@ def s3(monkeypatch):
     for k, v in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
                  "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}.items():
         monkeypatch.setenv(k, v)
+    s3fs.S3FileSystem.clear_instance_cache()  # fsspec caches file systems with the endpoint they were made with
     client = boto3.client("s3")
     client.create_bucket(Bucket="apps")
     client.upload_file(str(DEMO), "apps", "cn/2026/demo.apk")
     yield
     server.stop()
+    s3fs.S3FileSystem.clear_instance_cache()
 
 
 @pytest.mark.parametrize("executor", ["pool", "dask"])

@@ -52,14 +52,16 @@ def collect(root: Path, limit: int) -> list[Path]:
     return apps
 
 
-def batch(app_list: Path, db: Path, workers: int, executor: str, scheduler: str | None) -> dict:
-    """One ``privaudit batch`` CLI run; its wall time and summary."""
+def batch(app_list: Path, db: Path, workers: int, executor: str, scheduler: str | None,
+          cpus: set[int] | None = None) -> dict:
+    """One ``privaudit batch`` CLI run (on ``cpus`` only, when given: parent and workers); wall time, summary."""
     cmd = [sys.executable, "-m", "privaudit", "batch", str(app_list), "--db", str(db), "--workers", str(workers),
            "--executor", executor, "--format", "json", "--timeout", "300"]
     if scheduler:
         cmd += ["--scheduler", scheduler]
     t = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False, preexec_fn=pin)
     wall = time.perf_counter() - t
     if out.returncode != 0:
         raise SystemExit(f"batch failed ({executor}, {workers} workers): {out.stderr.strip()[-500:]}")
@@ -181,7 +183,7 @@ def cpu_ceiling(workers: int) -> float:
 
     def timed(k: int) -> float:
         t = time.perf_counter()
-        procs = [mp.Process(target=_spin) for _ in range(k)]
+        procs = [mp.Process(target=_spin) for _ in range(k)]  # k processes on all CPUs; k=1 uses one
         for p in procs:
             p.start()
         for p in procs:
@@ -218,7 +220,10 @@ def main() -> int:
             print(f"machine's own {n}-process scaling #{k + 1}: {ceilings[-1]:.2f}x", file=sys.stderr)
             for name, workers in (("pool-1", 1), (f"pool-{n}", n)):
                 db = Path(tmp) / f"{name}-{k}.sqlite"
-                tries.setdefault(name, []).append((batch(app_list, db, workers, "pool", None), db))
+                # cores, not workers, are what scale: the 1-worker run is pinned to one CPU (its parent records
+                # while its worker audits, so unpinned it would use two); the n-worker run gets n CPUs
+                cpus = set(sorted(os.sched_getaffinity(0))[:workers])
+                tries.setdefault(name, []).append((batch(app_list, db, workers, "pool", None, cpus), db))
                 print(f"{name} #{k + 1}: {tries[name][-1][0]}", file=sys.stderr)
         for name, runs_ in tries.items():
             ordered = sorted(runs_, key=lambda r: r[0]["batch_s"])
@@ -322,7 +327,8 @@ def benchmarks_section(r: dict, n: int) -> str:
         "",
         "| measure | result | goal |",
         "|---|---|---|",
-        f"| scaling, pool {n} workers over 1 (median runs of {len(r['scaling_ratios_per_repeat'])}; each "
+        f"| scaling, pool {n} workers on {n} CPUs over 1 worker pinned to 1 CPU "
+        f"(median runs of {len(r['scaling_ratios_per_repeat'])}; each "
         f"repeat's ratio: {', '.join(f'{x:.2f}' for x in r['scaling_ratios_per_repeat'])}) | **{ratio:.2f}×** | "
         f"≥ {goal:g}× — {met} |",
         f"| the machine's own {n}-process scaling for pure CPU work, measured beside each repeat "

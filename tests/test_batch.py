@@ -270,3 +270,47 @@ def test_worker_killed_twice_is_recorded_as_an_error(tmp_path):
     assert (r.ok, r.errors) == (1, 1)
     assert r.error_rows[0]["error"].endswith("worker died (signal SIGKILL)")
     assert _sql(db)("SELECT status, attempts FROM runs WHERE status='error'") == [("error", 2)]
+
+
+def test_two_batches_on_one_store_at_once(store_target, tmp_path):
+    """Two processes writing one store (two batches; a batch and the service): both finish, one version per APK."""
+    import subprocess
+    import sys
+
+    apps = tmp_path / "apps.txt"
+    apps.write_text("".join(f"{p}\n" for p in [*FIXTURES, DEMO]), encoding="utf-8")
+    cmd = [sys.executable, "-m", "privaudit", "batch", str(apps), "--db", store_target, "--workers", "2",
+           "--format", "json"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-500:] for o in outs]
+    for out, _ in outs:
+        s = json.loads(out)
+        assert s["errors"] == 0 and s["ok"] + s["skipped"] == len(FIXTURES) + 1
+    q = _sql(store_target)
+    assert q("SELECT COUNT(*) FROM versions")[0][0] == len(FIXTURES) + 1
+    assert q("SELECT COUNT(*) FROM apps")[0][0] == q("SELECT COUNT(DISTINCT package) FROM apps")[0][0]
+
+
+def test_a_killed_batch_leaves_no_worker_behind(tmp_path):
+    """SIGKILL of the batch itself (no cleanup code runs): its worker, blocked on a stalled input, dies with it."""
+    import subprocess
+    import sys
+
+    psutil = pytest.importorskip("psutil")
+    blocked, _ = _blocked_job(tmp_path)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"apk": blocked.apk, "policy": blocked.policy}) + "\n", encoding="utf-8")
+    batch = subprocess.Popen([sys.executable, "-m", "privaudit", "batch", str(manifest), "--db",
+                              str(tmp_path / "k.sqlite"), "--timeout", "100"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(batch.pid)
+    deadline = time.monotonic() + 20
+    while not parent.children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = parent.children()
+    assert workers, "the worker never started"
+    batch.kill()
+    batch.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=5)
+    assert not alive, alive

@@ -112,8 +112,23 @@ def _mapped_bytes() -> int:
         return 0
 
 
-def _worker(job: Job, conn: Any, max_memory: int | None) -> None:
+def die_with_parent(parent: int) -> None:
+    """Linux: this process is killed when its parent dies (PR_SET_PDEATHSIG), so a batch killed by SIGTERM or
+    SIGKILL leaves no worker behind, blocked on a stalled input with nobody to enforce its time limit."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def _worker(job: Job, conn: Any, max_memory: int | None, parent: int) -> None:
     """A forked worker: audit one app and send the outcome to the parent through the pipe."""
+    die_with_parent(parent)
     msg = audit_job(job, max_memory)
     try:
         conn.send(msg)
@@ -202,6 +217,8 @@ def run_batch(jobs: list[Job], opts: BatchOptions) -> BatchResult:
 
             run_dask(pending, opts, store, result, progress, cluster=cluster)
         elif pending:
+            import ctypes  # noqa: F401  (imported once here; every forked worker arms PR_SET_PDEATHSIG with it)
+
             from privaudit.batch.child import warm_up
 
             warm_up()  # lexicons built once here, inherited by every forked worker (~0.3 s saved per policy)
@@ -285,7 +302,7 @@ def _run(pending: list[Task], opts: BatchOptions, store: Store, result: BatchRes
             task.attempts += 1
             task.started = _now()
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(task.job, send, opts.max_memory), daemon=True)
+            proc = ctx.Process(target=_worker, args=(task.job, send, opts.max_memory, os.getpid()), daemon=True)
             proc.start()
             send.close()
             running[recv] = {"task": task, "proc": proc, "t": time.monotonic()}

@@ -7,6 +7,8 @@ evidence and SDKs in one transaction; readers (``privaudit query``, the web page
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +55,7 @@ class Store:
             if self.url.startswith("sqlite"):
                 self.engine = sa.create_engine(self.url, connect_args={"timeout": 30})
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                sa.event.listen(self.engine, "begin", _sqlite_begin)
             else:
                 self.engine = sa.create_engine(self.url, pool_pre_ping=True)
             if migrate:
@@ -67,6 +70,13 @@ class Store:
         except (sa.exc.SQLAlchemyError, OSError) as exc:
             msg = " ".join(str(getattr(exc, "orig", None) or exc).split())
             raise InputError(f"cannot use as a results store ({msg[:300]})", redact(self.url)) from None
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """A write transaction. On SQLite it starts with BEGIN IMMEDIATE: two processes writing one store (two
+        batches, a batch and the service) queue on the lock instead of failing to upgrade a read transaction."""
+        with self.engine.connect().execution_options(privaudit_write=True) as c, c.begin():
+            yield c
 
     def close(self) -> None:
         self.engine.dispose()
@@ -90,14 +100,14 @@ class Store:
     def queue(self, *, sha256: str | None, source: str, inputs_key: str, tool_version: str,
               job: dict[str, Any] | None = None) -> int:
         """A run waiting for a worker (the web service); its id."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             return c.execute(t.runs.insert().values(
                 sha256=sha256, source=source, job=job, inputs_key=inputs_key, tool_version=tool_version,
                 status="queued", created=now()).returning(t.runs.c.id)).scalar_one()
 
     def claim(self) -> tuple[int, dict[str, Any]] | None:
         """Take the oldest queued run (marked running); None when there is none."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             q = sa.select(t.runs.c.id, t.runs.c.job).where(t.runs.c.status == "queued").order_by(t.runs.c.id).limit(1)
             if c.dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)
@@ -110,7 +120,7 @@ class Store:
 
     def requeue_running(self) -> int:
         """Runs left 'running' by a worker that died (service restart): queued again; how many."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             return c.execute(t.runs.update().where(t.runs.c.status == "running").values(status="queued")).rowcount
 
     def record(self, *, sha256: str | None, source: str, inputs_key: str, tool_version: str,
@@ -121,7 +131,7 @@ class Store:
 
         With ``run_id``, a queued/running run is completed instead of a new one written.
         """
-        with self.engine.begin() as c:
+        with self._write() as c:
             version_id = None
             if report is not None:
                 version_id = self._version(c, report, sha256)
@@ -144,6 +154,8 @@ class Store:
         return run_id
 
     def _version(self, c: sa.Connection, report: dict[str, Any], sha256: str | None) -> int | None:
+        """The version row of this APK (and its app by package), created when new. Insert-or-ignore, then read:
+        another process writing the same store may add the same app or version at the same moment."""
         app = report.get("app") or {}
         sha = app.get("sha256") or sha256
         if not sha:
@@ -152,18 +164,21 @@ class Store:
         if row is not None:
             return row.id
         package = app.get("package")
-        app_id = None
-        if package is not None:
-            app_id = c.execute(sa.select(t.apps.c.id).where(t.apps.c.package == package)).scalar()
-        if app_id is None:
-            app_id = c.execute(t.apps.insert().values(package=package, label=app.get("label"), first_seen=now())
+        if package is None:  # no package: an app of its own (NULLs are never equal under UNIQUE)
+            app_id = c.execute(t.apps.insert().values(package=None, label=app.get("label"), first_seen=now())
                                .returning(t.apps.c.id)).scalar_one()
-        elif app.get("label"):
-            c.execute(t.apps.update().where(t.apps.c.id == app_id).values(label=app.get("label")))
-        return c.execute(t.versions.insert().values(
+        else:
+            c.execute(_insert(c, t.apps).values(package=package, label=app.get("label"), first_seen=now())
+                      .on_conflict_do_nothing(index_elements=["package"]))
+            app_id = c.execute(sa.select(t.apps.c.id).where(t.apps.c.package == package)).scalar_one()
+            if app.get("label"):
+                c.execute(t.apps.update().where(t.apps.c.id == app_id, t.apps.c.label.is_distinct_from(app["label"]))
+                          .values(label=app["label"]))
+        c.execute(_insert(c, t.versions).values(
             app_id=app_id, sha256=sha, version_name=app.get("version_name"), version_code=app.get("version_code"),
             min_sdk=app.get("min_sdk"), target_sdk=app.get("target_sdk"), size=app.get("size"), first_seen=now())
-            .returning(t.versions.c.id)).scalar_one()
+            .on_conflict_do_nothing(index_elements=["sha256"]))
+        return c.execute(sa.select(t.versions.c.id).where(t.versions.c.sha256 == sha)).scalar_one()
 
     def _findings(self, c: sa.Connection, run_id: int, report: dict[str, Any]) -> None:
         """Findings, their evidence (keyed by run and item) and the SDKs: three multi-row INSERTs."""
@@ -220,14 +235,28 @@ class Store:
             return c.execute(sa.select(t.runs.c.report).where(t.runs.c.id == run_id)).scalar()
 
 
+def _insert(c: sa.Connection, table: sa.Table) -> Any:
+    """INSERT with ON CONFLICT support for the two backends."""
+    if c.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (_sqlite_begin): transactional DDL too
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync per commit; a power cut may lose the last runs only
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("privaudit_write") else "BEGIN")

@@ -27,7 +27,11 @@ def config(connection: sa.Connection | None = None):  # -> alembic.config.Config
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     from alembic import command
 
-    with engine.begin() as conn:
+    # one migration at a time: two processes opening a new store at once (two batches) take turns; the second
+    # then finds the schema at head. SQLite: BEGIN IMMEDIATE (db._sqlite_begin); PostgreSQL: an advisory lock.
+    with engine.connect().execution_options(privaudit_write=True) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(191191191)"))
         tables = set(sa.inspect(conn).get_table_names())
         if tables and "alembic_version" not in tables:
             what = ("a results store from privaudit 0.1's first batch format (no migrations)"

@@ -53,15 +53,18 @@ class Store:
         self.url = store_url(target)
         try:
             if self.url.startswith("sqlite"):
-                self.engine = sa.create_engine(self.url, connect_args={"timeout": 30})
-                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                url = self.url
+                if not migrate:  # a reader: open the file read-only, so not even the WAL switch writes to it
+                    path = sa.engine.make_url(url).database or ""
+                    url = f"sqlite:///file:{path}?mode=ro&uri=true" if path not in ("", ":memory:") else url
+                self.engine = sa.create_engine(url, connect_args={"timeout": 30})
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas if migrate else _sqlite_read_pragmas)
                 sa.event.listen(self.engine, "begin", _sqlite_begin)
             else:
                 self.engine = sa.create_engine(self.url, pool_pre_ping=True)
-            if migrate:
-                from privaudit.store.migrate import upgrade
+            from privaudit.store.migrate import check, upgrade
 
-                upgrade(self.engine)
+            upgrade(self.engine) if migrate else check(self.engine)
         except InputError:
             raise
         except ModuleNotFoundError as exc:
@@ -256,6 +259,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    dbapi_conn.execute("PRAGMA busy_timeout=30000")
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:

@@ -120,7 +120,8 @@ def write_file(path: str, fmt: str, columns: tuple[str, ...], rows: list[dict[st
         raise InputError(f"cannot write the export here ({exc.strerror or exc})", path) from None
     try:
         if fmt == "csv":
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            # with a BOM: Excel (the tool most users open a CSV in) takes BOM-less UTF-8 for the local code page
+            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
                 _write_csv(fh, columns, rows)
                 fh.flush()
                 os.fsync(fh.fileno())

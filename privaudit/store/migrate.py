@@ -44,6 +44,20 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
         command.upgrade(config(conn), revision)
 
 
+def check(engine: sa.Engine) -> None:
+    """For readers (``privaudit query``): the store must be privaudit's, at this version's schema; nothing is
+    written to it."""
+    where = engine.url.render_as_string(hide_password=True)
+    with engine.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        if "alembic_version" not in tables:
+            raise InputError("not a privaudit results store (privaudit batch or serve writes one)", where)
+        current = _current(conn)
+    if current != _head():
+        raise InputError(f"the store's schema is {current}, this privaudit reads {_head()}: run privaudit batch "
+                         "on it once to upgrade it", where)
+
+
 def _current(conn: sa.Connection) -> str | None:
     return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 

@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
     if not getattr(args, "query_command", None):
         raise InputError("say what to ask: privaudit query sdk|item|rates|versions|apps|summary (see --help)")
     export = _export_format(args.export) if args.export else None
+    for opt in ("limit", "min_apps"):
+        if getattr(args, opt, 1) < 1:
+            raise InputError(f"--{opt.replace('_', '-')} must be at least 1")
 
     import sqlalchemy as sa
 
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     _require_existing(args.db)
     try:
-        with Store(args.db) as store:
+        with Store(args.db, migrate=False) as store:  # a query never writes: no migration, no new tables
             name, rows = _ask(queries, store, args)
     except sa.exc.SQLAlchemyError as exc:
         msg = " ".join(str(getattr(exc, "orig", None) or exc).split())

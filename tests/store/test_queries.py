@@ -283,7 +283,8 @@ def test_cli_csv_export_round_trips(corpus, capsys, tmp_path):
     path = tmp_path / "sdk.csv"
     code, out, err = _cli(capsys, "sdk", "极光", "--db", corpus.target, "--export", str(path))
     assert code == 0 and out == "" and "4 rows" in err
-    with open(path, encoding="utf-8", newline="") as fh:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads the Chinese as UTF-8
+    with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     direct = _ask(corpus.target, queries.apps_with_sdk, "极光")
     assert rows == [{k: str(v) for k, v in r.items()} for r in direct]
@@ -362,3 +363,13 @@ def test_a_store_filled_by_privaudit_batch(store_target, capsys, reports):
     assert {r["package"] for r in rows} == want and want
     assert rows[0]["summary"] == next(f["summary_zh"] for f in reports[rows[0]["package"]]["findings"]
                                       if f["item"] == "M191-1.1")
+
+
+def test_a_query_never_writes_the_store(tmp_path, capsys):
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    assert main(["query", "summary", "--db", str(empty)]) == 2
+    assert empty.read_bytes() == b""  # not turned into a database
+    assert "not a privaudit results store" in capsys.readouterr().err
+    assert main(["query", "apps", "--limit", "0", "--db", str(empty)]) == 2
+    assert "--limit must be at least 1" in capsys.readouterr().err

@@ -209,13 +209,19 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    import math
+
     from privaudit.batch import BatchOptions, collect_jobs, run_batch
     from privaudit.batch.runner import render_summary
 
-    if args.workers < 1 or not args.timeout > 0 or args.max_memory < 0:
-        raise InputError("--workers must be at least 1, --timeout above 0 and --max-memory at least 0")
+    if args.workers < 1 or not (args.timeout > 0 and math.isfinite(args.timeout)) or args.max_memory < 0:
+        raise InputError("--workers must be at least 1, --timeout a number of seconds above 0 and --max-memory at "
+                         "least 0")
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler needs --executor dask")
+    if not args.db.strip():
+        raise InputError("--db is empty: give a SQLite file or a database URL")
+    _check_output(args.output)  # before the batch, not after an hour of it
     jobs = collect_jobs(args.source)
     result = run_batch(jobs, BatchOptions(db=args.db, workers=args.workers, timeout=args.timeout,
                                           max_memory=args.max_memory or None, progress=sys.stderr,
@@ -238,6 +244,17 @@ def _capture(args: argparse.Namespace) -> int:
     print(f"privaudit capture: wrote {result.events} events to {result.output} ({counts}); consent: {consent_at}",
           file=sys.stderr)
     return EXIT_OK
+
+
+def _check_output(path: str | None) -> None:
+    """Refuse an -o that cannot be written, before doing the work."""
+    if path is None or path == "-":
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise InputError("output directory does not exist", path)
+    if not os.access(directory, os.W_OK):
+        raise InputError("output directory is not writable", path)
 
 
 def _emit(text: str | bytes, path: str | None) -> None:

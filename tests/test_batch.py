@@ -314,3 +314,44 @@ def test_a_killed_batch_leaves_no_worker_behind(tmp_path):
     batch.wait()
     gone, alive = psutil.wait_procs(workers, timeout=5)
     assert not alive, alive
+
+
+def test_manifests_in_gbk_and_malformed_rows(tmp_path, capsys):
+    gbk = tmp_path / "清单.csv"
+    gbk.write_bytes("apk,app_type\n应用/甲.apk,地图导航类\n".encode("gbk"))  # as Excel on Chinese Windows saves it
+    job = collect_jobs(str(gbk))[0]
+    assert (job.apk, job.app_type) == (str(tmp_path / "应用" / "甲.apk"), "地图导航类")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"apk": "a.apk"}\n{"apk": 5}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2: expected a string, got int"):
+        collect_jobs(str(bad))
+    dup = tmp_path / "dup.csv"
+    dup.write_text("apk,apk\na.apk,b.apk\n", encoding="utf-8")
+    with pytest.raises(InputError, match="header repeats apk"):
+        collect_jobs(str(dup))
+
+
+def test_a_changed_input_of_the_same_size_is_audited_again(tmp_path):
+    policy = tmp_path / "p.txt"
+    policy.write_text("我们会收集您的设备信息。", encoding="utf-8")
+    job = Job(apk=str(DEMO), policy=str(policy))
+    key = job.inputs_key()
+    policy.write_text("我们不会收集您的信息。。", encoding="utf-8")  # same byte count, other text
+    os.utime(policy, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+    assert policy.stat().st_size == len("我们会收集您的设备信息。".encode()) and job.inputs_key() != key
+
+
+def test_batch_usage_errors_before_any_work(tmp_path, capsys):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    db = tmp_path / "r.sqlite"
+    for argv, msg in ((["--timeout", "inf"], "--timeout a number of seconds above 0"),
+                      (["--db", " "], "--db is empty"),
+                      (["-o", str(tmp_path / "missing" / "out.txt")], "output directory does not exist")):
+        assert main(["batch", str(DEMO), "--db", str(db), *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and msg in err, err
+    if os.geteuid() != 0:  # root writes anywhere
+        assert main(["batch", str(DEMO), "--db", str(db), "-o", str(ro / "out.txt")]) == 2
+    assert not db.exists()  # refused before the store was opened

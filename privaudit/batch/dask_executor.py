@@ -50,6 +50,10 @@ class DaskCluster:
         self.local: Any = None
         self.fallback_threads = max(1, opts.workers or os.cpu_count() or 1)
         if opts.scheduler:
+            import re
+
+            if not re.fullmatch(r"(tcp|tls|ws|wss|ucx)://(\[[0-9A-Fa-f:.]+\]|[\w.-]+):\d{1,5}", opts.scheduler):
+                raise InputError("not a scheduler address: give tcp://HOST:PORT", opts.scheduler)
             try:
                 self.client = Client(opts.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except Exception as exc:  # OSError (refused, timed out), ValueError (a malformed address), …

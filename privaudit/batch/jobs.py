@@ -41,12 +41,14 @@ class Job:
                    network=list(d.get("network") or []), ui=list(d.get("ui") or []), app_type=d.get("app_type"))
 
     def inputs_key(self) -> str:
-        """Hash of the other inputs' paths and sizes (and the app type): a changed input means a new run."""
+        """Hash of the other inputs' paths, sizes and modification times (and the app type): a changed input
+        means a new run (as make and rsync decide; hashing every trace and capture would read gigabytes)."""
         def sized(path: str) -> list:
             if is_url(path):
                 return [path, None]
             try:
-                return [os.path.abspath(path), os.stat(path).st_size]
+                st = os.stat(path)
+                return [os.path.abspath(path), st.st_size, st.st_mtime_ns]
             except OSError:
                 return [os.path.abspath(path), None]
 
@@ -100,9 +102,28 @@ def collect_jobs(source: str) -> list[Job]:
         return [Job(apk=source)]
     base = os.path.dirname(os.path.abspath(source))
     try:
-        with open(source, encoding="utf-8-sig", newline="") as fh:
+        with open(source, "rb") as raw:
+            data = raw.read(64 << 20)  # a million-line manifest is well under this
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror or exc})", source) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:  # Excel on Chinese Windows saves CSV in the local code page (GBK; GB18030 is its superset)
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise InputError("not a text list or manifest (neither UTF-8 nor GBK/GB18030)", source) from None
+    import io
+
+    try:
+        with io.StringIO(text, newline="") as fh:
             if lower.endswith(".csv"):
-                rows = list(csv.DictReader(fh))
+                reader = csv.DictReader(fh)
+                header = [h.strip() for h in reader.fieldnames or []]
+                dup = sorted({h for h in header if header.count(h) > 1})
+                if dup:
+                    raise InputError(f"manifest header repeats {', '.join(dup)}", source)
+                rows = list(reader)
                 if rows and "apk" not in rows[0]:
                     raise InputError("manifest has no 'apk' column (header: apk,policy,trace,network,ui,app_type)",
                                      source)
@@ -119,16 +140,19 @@ def collect_jobs(source: str) -> list[Job]:
                         rows.append(row)
             else:
                 rows = [{"apk": ln.strip()} for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
-    except UnicodeDecodeError:
-        raise InputError("not a UTF-8 text list or manifest", source) from None
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror or exc})", source) from None
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV ({exc})", source) from None
     jobs = []
     for n, row in enumerate(rows, 1):
         extra = set(row) - set(MANIFEST_KEYS) - {None}
         if extra:
             raise InputError(f"row {n}: unknown key(s) {', '.join(sorted(map(str, extra)))}", source)
-        apk = _value(row.get("apk"))
+        try:
+            apk = _value(row.get("apk"))
+            policy, app_type = _value(row.get("policy")), _value(row.get("app_type"))
+            traces, network, ui = _many(row.get("trace")), _many(row.get("network")), _many(row.get("ui"))
+        except InputError as exc:
+            raise InputError(f"row {n}: {exc}", source) from None
         if not apk:
             raise InputError(f"row {n}: no apk", source)
 
@@ -137,11 +161,8 @@ def collect_jobs(source: str) -> list[Job]:
                 return v
             return v if os.path.isabs(v) else os.path.join(base, v)
 
-        jobs.append(Job(apk=path(apk), policy=path(_value(row.get("policy"))),
-                        traces=[path(v) for v in _many(row.get("trace"))],
-                        network=[path(v) for v in _many(row.get("network"))],
-                        ui=[path(v) for v in _many(row.get("ui"))],
-                        app_type=_value(row.get("app_type"))))
+        jobs.append(Job(apk=path(apk), policy=path(policy), traces=[path(v) for v in traces],
+                        network=[path(v) for v in network], ui=[path(v) for v in ui], app_type=app_type))
     if not jobs:
         raise InputError("no apps listed", source)
     return jobs

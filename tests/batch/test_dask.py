@@ -255,6 +255,10 @@ def test_unreachable_scheduler_is_one_line_exit_2(capsys, tmp_path):
     assert rc == 2
     assert err.count("\n") == 1 and "cannot reach the Dask scheduler" in err and "tcp://127.0.0.1:1" in err
     assert not (tmp_path / "r.sqlite").exists()  # refused before the store is opened or any APK is read
+    db = str(tmp_path / "r.sqlite")
+    assert main(["batch", str(DEMO), "--executor", "dask", "--scheduler", "foo", "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert err == "privaudit: error: foo: not a scheduler address: give tcp://HOST:PORT\n"
 
 
 def test_scan_and_pool_batch_do_not_import_dask():

@@ -360,7 +360,8 @@ def scale_section(r: dict, n: int) -> str:
         "",
         "**Measured per-app cost by APK size** (the 1-worker pool run, so no app competes for a core):",
         "",
-        "| APK size | apps | time p50 / p90 / p99 / max | peak RSS p50 / p90 / p99 / max |",
+        "| APK size | apps audited (error rows and duplicates not counted) | time p50 / p90 / p99 / max "
+        "| peak RSS p50 / p90 / p99 / max |",
         "|---|---|---|---|",
     ]
     for name, _ in BUCKETS:

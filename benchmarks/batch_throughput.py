@@ -413,7 +413,7 @@ def scale_section(r: dict, n: int) -> str:
         f"- **Store:** {r['store']['bytes_per_run'] / 1024:,.1f} KiB per run measured (SQLite file size / runs, "
         f"report JSON, findings and evidence rows included), so about **{p['store_gb']:,.1f} GB** for a million "
         "runs of apps like the sample; bigger apps carry more evidence per report, so count on more. For a million "
-        "apps use PostgreSQL (`--db postgresql://…`): one writer, but no single-file limits.",
+        "apps use PostgreSQL (`--db postgresql://…`): no single-file limits, and several batches can write it.",
         "- Wall time assumes the cores stay as busy as the two-worker run kept them; across machines the one parent "
         "(hashing, recording) is shared by every worker and becomes the limit first: watch its CPU.",
     ]

@@ -102,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="seconds per app before its worker is killed (default: 300)")
     bat.add_argument("--max-memory", type=int, default=4096, metavar="MB",
                      help="address space an audit may add to its worker, in MB (default: 4096; 0: no limit)")
+    bat.add_argument("--skip-failed", action="store_true",
+                     help="on a rerun, also skip apps that failed before with the same inputs (default: try them "
+                     "again)")
     bat.add_argument("--executor", choices=("pool", "dask"), default="pool",
                      help="where the apps are audited: pool (worker processes on this machine, default) or dask "
                      "(a Dask cluster; needs pip install 'privaudit[dask]'; see docs/scale.md)")
@@ -225,7 +228,8 @@ def _batch(args: argparse.Namespace) -> int:
     jobs = collect_jobs(args.source)
     result = run_batch(jobs, BatchOptions(db=args.db, workers=args.workers, timeout=args.timeout,
                                           max_memory=args.max_memory or None, progress=sys.stderr,
-                                          executor=args.executor, scheduler=args.scheduler))
+                                          executor=args.executor, scheduler=args.scheduler,
+                                          skip_failed=args.skip_failed))
     _emit(render_summary(result, args.format), args.output)
     return EXIT_OK
 

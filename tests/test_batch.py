@@ -101,6 +101,10 @@ def test_hostile_apps_become_error_rows_and_rerun_resumes(hostile_batch, store_t
     assert (second.ok, second.errors, second.skipped) == (0, 3, good)
     assert second.items == first.items
     assert q("SELECT COUNT(*) FROM runs WHERE status='ok'")[0][0] == good
+    # --skip-failed: the three failures are not tried a third time (a timeout would cost its limit again)
+    third = run_batch(collect_jobs(str(manifest)), BatchOptions(db=store_target, workers=4, timeout=3.0,
+                                                                max_memory=2048, skip_failed=True))
+    assert (third.ok, third.errors, third.skipped) == (0, 0, good + 3)
 
 
 def test_batch_findings_match_scan(store_target, capsys):

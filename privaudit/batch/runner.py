@@ -31,6 +31,7 @@ class BatchOptions:
     progress: TextIO | None = None  # where progress goes (stderr from the CLI); None: silent
     progress_every: float = 5.0  # seconds between plain progress lines when not a TTY
     retries: int = 1  # a worker that died (killed, crashed) is run again this many times, then recorded
+    skip_failed: bool = False  # a rerun also skips apps whose last run with these inputs ended in an error row
     executor: str = "pool"  # "pool": forked processes on this machine; "dask": a Dask cluster (dask_executor.py)
     scheduler: str | None = None  # dask: tcp://host:port of a running scheduler; None: a local cluster of `workers`
 
@@ -204,6 +205,9 @@ def run_batch(jobs: list[Job], opts: BatchOptions) -> BatchResult:
                 _record_error(store, result, job, None, key, str(exc), 0.0)
                 continue
             done = store.done_run(sha, key, __version__)
+            if done is None and opts.skip_failed and store.done_run(sha, key, __version__, ("error",)) is not None:
+                result.skipped += 1  # failed before with the same inputs and tool: not tried again
+                continue
             if done is not None or (sha, key) in seen:
                 result.skipped += 1
                 if done is not None:

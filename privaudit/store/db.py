@@ -92,10 +92,11 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------------------------
 
-    def done_run(self, sha256: str, inputs_key: str, tool_version: str) -> int | None:
-        """The latest finished run for this app file, inputs and tool version, if any."""
+    def done_run(self, sha256: str, inputs_key: str, tool_version: str,
+                 statuses: tuple[str, ...] = ("ok",)) -> int | None:
+        """The latest run in one of ``statuses`` for this app file, inputs and tool version, if any."""
         q = (sa.select(t.runs.c.id).where(t.runs.c.sha256 == sha256, t.runs.c.inputs_key == inputs_key,
-                                          t.runs.c.tool_version == tool_version, t.runs.c.status == "ok")
+                                          t.runs.c.tool_version == tool_version, t.runs.c.status.in_(statuses))
              .order_by(t.runs.c.id.desc()).limit(1))
         with self.engine.connect() as c:
             return c.execute(q).scalar()

@@ -1,4 +1,4 @@
-"""What every request handler shares: the settings, the store, the background workers."""
+"""What every request handler shares: the settings, the store, the background workers, the login sessions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from privaudit.serve.guard import Sessions
 from privaudit.serve.settings import Settings
 from privaudit.serve.worker import AuditWorkers
 from privaudit.store.db import Store
@@ -16,6 +17,7 @@ class Context:
     settings: Settings
     store: Store
     workers: AuditWorkers
+    sessions: Sessions
 
 
 def get_context(request: Request) -> Context:

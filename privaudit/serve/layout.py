@@ -50,7 +50,7 @@ def page(title: str, body: str, *, logged_in: bool, refresh: int | None = None, 
             f'<a href="/">仪表板 Dashboard</a><a href="/apps">应用 Apps</a>'
             f'<a href="/openapi.json">API (OpenAPI)</a>{account}</header><main>{body}</main></body></html>')
     return HTMLResponse(html, status_code=status, headers={
-        "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
         "X-Frame-Options": "SAMEORIGIN", "Cache-Control": "no-store"})
 
 

@@ -15,7 +15,7 @@ from privaudit.errors import InputError
 from privaudit.serve.api import Format, Id, Lang, download_response, parts
 from privaudit.serve.context import Context, get_context
 from privaudit.serve.downloads import EXTENSIONS
-from privaudit.serve.guard import SESSION_COOKIE, authorised, session_value
+from privaudit.serve.guard import SESSION_COOKIE, authorised, session_cookie
 from privaudit.serve.layout import bilingual, e, link, page, status_badge, table
 from privaudit.serve.listing import app_detail, app_list, recent_runs
 from privaudit.serve.uploads import Part, TooLarge, queue_upload
@@ -29,7 +29,7 @@ FORMAT_NAMES = {"html": "HTML", "pdf": "PDF", "xlsx": "Excel", "md": "Markdown",
 
 
 def _logged_in(request: Request, ctx: Context) -> bool:
-    return authorised(request.headers, ctx.settings.token)
+    return authorised(request.headers, ctx.settings.token, ctx.sessions)
 
 
 def _login_form(message: str = "") -> str:
@@ -205,19 +205,23 @@ def upload_form(ctx: Ctx, request: Request, apk: Annotated[UploadFile, File()],
 
 @router.post("/login")
 async def login(request: Request, ctx: Ctx) -> Response:
-    """The browser's way to the write token: a form posting it; an HttpOnly, SameSite=Strict cookie back."""
+    """The browser's way to the write token: a form posting it; an HttpOnly, SameSite=Strict cookie back, valid
+    for ``session_seconds`` (checked by the server, not only by the browser)."""
     raw = (await request.body()).decode("utf-8", "replace")
     given = (parse_qs(raw).get("token") or [""])[0].strip()
     if not hmac.compare_digest(given.encode(), ctx.settings.token.encode()):
         return page("登录 Log in", _login_form("令牌不正确 Wrong token"), logged_in=False, status=401)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, session_value(ctx.settings.token), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", path="/")
+    response.set_cookie(SESSION_COOKIE, ctx.sessions.issue(), max_age=ctx.settings.session_seconds, httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https", path="/")
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, ctx: Ctx) -> Response:
+    """The cookie is cleared in the browser and its value refused by the server from now on."""
+    if (value := session_cookie(request.headers)) is not None:
+        ctx.sessions.revoke(value)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

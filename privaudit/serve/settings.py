@@ -15,6 +15,7 @@ class Settings:
     ``max_apk_bytes`` caps the app file; ``max_evidence_bytes`` caps the other files of one upload together
     (policy, traces, captures). A request body may be at most their sum plus ``FORM_OVERHEAD`` bytes.
     ``workers``: background audits at once (0: uploads are queued and audited by another server).
+    ``session_seconds``: how long a login (the browser's cookie) lasts.
     """
 
     db: str
@@ -25,12 +26,15 @@ class Settings:
     audit_timeout: float = 300.0
     max_memory_mb: int | None = 4096
     workers: int = 1
+    session_seconds: int = 12 * 3600
 
     def __post_init__(self) -> None:
         if not self.token:
             raise ValueError("the write token must not be empty")
         if self.workers < 0:
             raise ValueError("workers must be 0 or more")
+        if self.session_seconds < 1:
+            raise ValueError("session_seconds must be 1 or more")
 
     @property
     def upload_dir(self) -> str:

@@ -22,7 +22,8 @@ IDLE_WAIT = 2.0  # seconds between looks at the queue when nothing wakes the wor
 class AuditWorkers:
     """``count`` threads; ``start()`` requeues runs a previous server left running; ``stop()`` waits for them.
 
-    A run whose child died (signal, crash) is tried once more before it is recorded as an error.
+    A run whose child died (signal, crash) is tried once more before it is recorded as an error. Any other failure
+    while auditing or recording a run (the server's own, not the app's) records it as an error too.
     """
 
     def __init__(self, store: Store, count: int, timeout: float, max_memory_mb: int | None) -> None:
@@ -70,8 +71,25 @@ class AuditWorkers:
             run_id, job_dict = claimed
             try:
                 self.audit(run_id, job_dict)
+            except Exception as exc:  # never leave the run ``running``: it becomes an error, the loop goes on
+                log.exception("run %d failed inside the server", run_id)
+                self.record_failure(run_id, job_dict, exc)
+
+    def record_failure(self, run_id: int, job_dict: dict, exc: BaseException) -> None:
+        """Record a run that could not be audited or recorded as an error with a one-line message; if even that
+        fails, log it (the run stays ``running`` until the next start requeues it)."""
+        try:
+            try:
+                names = shown_names(Job.from_dict(job_dict), job_dict.get("names") or {})
             except Exception:
-                log.exception("run %d could not be recorded", run_id)
+                names = []
+            message = public_error(f"internal error while auditing or recording this run ({type(exc).__name__}; "
+                                   f"the server's log has the details): {exc}", names)
+            self.store.record(error=message, sha256=job_dict.get("sha256"), source="", inputs_key="",
+                              tool_version=__version__, run_id=run_id)
+        except Exception:
+            log.exception("run %d could not be recorded as an error either; it stays running until the next start",
+                          run_id)
 
     def audit(self, run_id: int, job_dict: dict) -> None:
         """Audit one claimed run and record its outcome."""

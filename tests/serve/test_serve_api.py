@@ -15,6 +15,7 @@ from privaudit import catalog
 from privaudit.serve.downloads import MEDIA_TYPES
 
 HASH_NAME = re.compile(r"^[0-9a-f]{64}$")
+SAME_ORIGIN = {"Origin": "http://testserver"}  # the TestClient's own origin, as a browser sends it
 
 
 def _pdf_available() -> str | None:
@@ -151,14 +152,15 @@ def test_writes_need_the_token(store_target, tmp_path):
         assert r.status_code == 303
         cookie = r.headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=strict" in cookie and TOKEN not in cookie
-        # the client keeps the cookie: the form upload works and lands on the run's page
+        # the client keeps the cookie: the form upload (from the site's own page) works and lands on the run's page
         assert 'action="/upload"' in client.get("/").text
-        r = client.post("/upload", files={"apk": ("demo.apk", DEMO.read_bytes())}, follow_redirects=False)
+        r = client.post("/upload", files={"apk": ("demo.apk", DEMO.read_bytes())}, follow_redirects=False,
+                        headers=SAME_ORIGIN)
         assert r.status_code == 303 and re.fullmatch(r"/runs/\d+", r.headers["location"])
-        assert upload(client, headers={}).status_code == 202  # the API accepts the cookie too
-        client.post("/logout")
+        assert upload(client, headers=SAME_ORIGIN).status_code == 202  # the API accepts the cookie too
+        client.post("/logout", headers=SAME_ORIGIN)
         client.cookies.clear()
-        assert upload(client, headers={}).status_code == 401
+        assert upload(client, headers=SAME_ORIGIN).status_code == 401
 
 
 def test_404s(store_target, tmp_path):

@@ -11,7 +11,7 @@ import sys
 import time
 
 import httpx
-from serving import AUTH, DEMO, DEMO_PACKAGE, make_client, wait_done
+from serving import AUTH, DEMO, DEMO_PACKAGE, make_client, upload, wait_done
 
 from privaudit.batch.jobs import Job
 from privaudit.serve import worker
@@ -109,3 +109,58 @@ def test_privaudit_serve_prints_a_generated_token_and_serves(tmp_path):
     assert code in (0, -signal.SIGTERM) and "Application shutdown complete" in rest, rest[-2000:]
     assert token not in rest  # printed once
 
+
+
+def test_an_exception_while_auditing_makes_the_run_an_error_and_the_next_run_completes(store_target, tmp_path,
+                                                                                         monkeypatch):
+    real = worker.run_forked
+    calls: list[str] = []
+
+    def broken_once(job, timeout, max_memory):
+        calls.append(job.apk)
+        if len(calls) == 1:
+            raise RuntimeError(f"the fork server broke\nwhile auditing {job.apk}")
+        return real(job, timeout, max_memory)
+
+    monkeypatch.setattr(worker, "run_forked", broken_once)
+    with make_client(store_target, tmp_path) as client:
+        bad = wait_done(client, upload(client).json()["run_id"], timeout=30)
+        assert bad["status"] == "error"
+        assert bad["error"].startswith("internal error while auditing or recording this run (RuntimeError;")
+        assert bad["error"].endswith("the fork server broke while auditing demo.apk")  # one line, the shown name
+        assert str(tmp_path) not in bad["error"]
+        good = wait_done(client, upload(client).json()["run_id"])
+        assert good["status"] == "ok" and good["package"] == DEMO_PACKAGE and len(calls) == 2
+
+
+def test_a_run_that_cannot_even_be_recorded_is_logged_and_the_worker_goes_on(store_target, tmp_path, monkeypatch,
+                                                                              caplog):
+    real = worker.run_forked
+    calls: list[str] = []
+
+    def broken_once(job, timeout, max_memory):
+        calls.append(job.apk)
+        if len(calls) == 1:
+            raise OSError("cannot fork")
+        return real(job, timeout, max_memory)
+
+    monkeypatch.setattr(worker, "run_forked", broken_once)
+    with make_client(store_target, tmp_path) as client:
+        store = client.app.state.context.store
+        real_record = store.record
+        failures: list[int] = []
+
+        def record(**kw):
+            if (kw.get("error") or "").startswith("internal error"):
+                failures.append(kw["run_id"])
+                raise ConnectionError("the database went away")
+            return real_record(**kw)
+
+        monkeypatch.setattr(store, "record", record)
+        first = upload(client).json()["run_id"]
+        second = wait_done(client, upload(client).json()["run_id"])
+        assert second["status"] == "ok" and len(calls) == 2
+        assert failures == [first] and client.get(f"/api/runs/{first}").json()["status"] == "running"
+    logged = [r.getMessage() for r in caplog.records if r.name == "privaudit.serve"]
+    assert f"run {first} failed inside the server" in logged
+    assert any(f"run {first} could not be recorded as an error either" in m for m in logged)

@@ -9,15 +9,14 @@ import json
 import logging
 import os
 import sqlite3
-import struct
 import subprocess
 import sys
 import threading
 import time
-import zlib
 
 import pytest
 from conftest import REPO
+from test_batch import _zip_bomb
 
 from privaudit.audit import AuditInputs, audit
 from privaudit.batch import BatchOptions, Job, collect_jobs, run_batch
@@ -71,22 +70,6 @@ def _errors(db) -> dict[str, tuple[str, int]]:
     with sqlite3.connect(db) as conn:
         return {os.path.basename(s): (e, a) for s, e, a in
                 conn.execute("SELECT source, error, attempts FROM runs WHERE status = 'error'")}
-
-
-def _zip_bomb(path):
-    """600 MiB of zeros declared in the manifest member (as tests/test_batch.py builds it)."""
-    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
-    chunk = b"\0" * (1 << 20)
-    raw = b"".join(comp.compress(chunk) for _ in range(600)) + comp.flush()
-    size = 600 << 20
-    name = b"AndroidManifest.xml"
-    lfh = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0, 0, len(raw), size, len(name), 0) + name
-    cdh = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, 0, 8, 0, 0, 0, len(raw), size,
-                      len(name), 0, 0, 0, 0, 0, 0) + name
-    body = lfh + raw
-    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 1, 1, len(cdh), len(body), 0)
-    path.write_bytes(body + cdh + eocd)
-    return path
 
 
 def test_scan_pool_and_dask_agree_hostile_apps_are_error_rows(scheduler, scanned, tmp_path, capsys):

@@ -5,6 +5,8 @@ Collect evidence from each input given, evaluate every item's rule, and assemble
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +26,7 @@ class AuditInputs:
     policy: str | None = None  # a file, or an http(s) URL fetched only because the user gave it
     traces: list[str] = field(default_factory=list)  # JSONL, logcat, camille export, DroidBot folder
     network: list[str] = field(default_factory=list)  # HAR, pcap, pcapng
-    ui: list[str] = field(default_factory=list)  # UI exploration runs (a DroidBot folder also yields a trace)
+    ui: list[str] = field(default_factory=list)  # UI runs: folders or zip/tar archives (DroidBot also yields a trace)
     profile: str | None = None  # device profile: known identifier values to find in traffic
     first_party: list[str] = field(default_factory=list)  # the operator's own domains
     consent_time: float | None = None  # t_c on the trace/capture clock, when the run did not record it
@@ -47,6 +49,62 @@ def resolve_app_type(name: str) -> dict[str, Any]:
 
 
 def audit(inputs: AuditInputs) -> Report:
+    """Audit one app. A UI run given as an archive (zip, tar, tar.gz) is unpacked once into a private temporary
+    folder, read by the UI loader and the DroidBot trace importer, and removed when the audit ends; the report and
+    error messages name the archive (``run.zip!states/state_x.json``), never the temporary folder."""
+    if not inputs.ui:  # the common case pays no import of the archive reader (tarfile, zipfile)
+        return _audit(inputs, {})
+    from privaudit.evidence.ui.archive import is_archive
+
+    if not any(is_archive(p) for p in inputs.ui):
+        return _audit(inputs, {})
+    from contextlib import ExitStack
+
+    from privaudit.evidence.ui.archive import opened_run
+
+    pairs: list[tuple[str, str]] = []
+    with ExitStack() as stack:
+        try:
+            folders: dict[str, str] = {}
+            for path in inputs.ui:
+                if path not in folders:
+                    folders[path] = stack.enter_context(opened_run(path))
+                    if folders[path] != path:
+                        pairs += [(folders[path] + os.sep, f"{path}!"), (folders[path], path)]
+            return _relabel(_audit(inputs, folders), pairs, set())
+        except InputError as exc:
+            message = _relabel(str(exc), pairs, set())
+            if message == str(exc):
+                raise
+            raise type(exc)(message) from None
+
+
+def _relabel(value: Any, pairs: list[tuple[str, str]], seen: set[int]) -> Any:
+    """``value`` with the temporary folders of unpacked UI archives replaced by the archives' names (in place for
+    lists and dataclasses)."""
+    if isinstance(value, str):
+        for tmp, name in pairs:
+            if tmp in value:
+                value = value.replace(tmp, name)
+        return value
+    if isinstance(value, list):
+        value[:] = [_relabel(v, pairs, seen) for v in value]
+        return value
+    if isinstance(value, tuple):
+        return tuple(_relabel(v, pairs, seen) for v in value)
+    if isinstance(value, dict):
+        return {_relabel(k, pairs, seen): _relabel(v, pairs, seen) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and id(value) not in seen:
+        seen.add(id(value))
+        for f in dataclasses.fields(value):
+            try:
+                setattr(value, f.name, _relabel(getattr(value, f.name), pairs, seen))
+            except (AttributeError, dataclasses.FrozenInstanceError):
+                pass
+    return value
+
+
+def _audit(inputs: AuditInputs, ui_folders: dict[str, str]) -> Report:
     t0 = time.perf_counter()
     ev = EvidenceSet()
     records: list[InputRecord] = []
@@ -72,7 +130,7 @@ def audit(inputs: AuditInputs) -> Report:
         ev.policy = analyse(policy_doc)
         timings["policy"] = round(time.perf_counter() - t, 4)
     t = time.perf_counter()
-    _runtime(inputs, ev, records)
+    _runtime(inputs, ev, records, ui_folders)
     if ev.timeline is not None:
         timings["runtime"] = round(time.perf_counter() - t, 4)
     if inputs.requests:
@@ -117,11 +175,18 @@ def _sha256(path: str) -> str | None:
         return None
 
 
-def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -> None:
-    """Traces and captures of a run, merged on one clock."""
+def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord],
+             ui_folders: dict[str, str] | None = None) -> None:
+    """Traces and captures of a run, merged on one clock. ``ui_folders`` maps a UI run given as an archive to the
+    folder it was unpacked into."""
     package = inputs.package or (ev.static.identity.package if ev.static else None)
+
+    def folder(path: str) -> str:
+        return (ui_folders or {}).get(path, path)
+
     # A DroidBot folder also carries the run's logcat and taps; a folder of UI dumps carries no trace.
-    trace_paths = list(inputs.traces) + [p for p in inputs.ui if _is_droidbot_run(p)]
+    ui_traces = [p for p in inputs.ui if _is_droidbot_run(folder(p))]
+    trace_paths = list(inputs.traces) + ui_traces
     if not trace_paths and not inputs.network and not inputs.ui:
         return
     from privaudit.evidence.timeline import build_timeline
@@ -129,16 +194,18 @@ def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -
     if trace_paths:
         from privaudit.evidence.runtime.load import load_trace
 
-        for path in trace_paths:
-            trace = load_trace(path, package)
-            ev.traces.append(trace)
-            records.append(InputRecord("trace" if path in inputs.traces else "ui", path, None))
+        for path in inputs.traces:
+            ev.traces.append(load_trace(path, package))
+            records.append(InputRecord("trace", path, None))
+        for path in ui_traces:
+            ev.traces.append(load_trace(folder(path), package))
+            records.append(InputRecord("ui", path, None))
     if inputs.ui:
         from privaudit.evidence.ui.load import load_ui
 
         for path in inputs.ui:
-            ev.ui.append(load_ui(path, package))
-            if path not in trace_paths:
+            ev.ui.append(load_ui(folder(path), package))
+            if path not in ui_traces:
                 records.append(InputRecord("ui", path, None))
     if inputs.network:
         from privaudit.evidence.network.hosts import attribute
@@ -160,8 +227,6 @@ def _runtime(inputs: AuditInputs, ev: EvidenceSet, records: list[InputRecord]) -
 
 
 def _is_droidbot_run(path: str) -> bool:
-    import os
-
     return os.path.isdir(os.path.join(path, "events")) or os.path.isfile(os.path.join(path, "utg.js"))
 
 

@@ -32,8 +32,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="runtime trace: privaudit JSONL, Android logcat, camille Excel export (repeatable)")
     scan.add_argument("--network", action="append", default=[], metavar="FILE",
                       help="network capture: HAR, pcap or pcapng (repeatable)")
-    scan.add_argument("--ui", action="append", default=[], metavar="DIR",
-                      help="UI exploration run (a DroidBot output folder; its logcat joins the trace) (repeatable)")
+    scan.add_argument("--ui", action="append", default=[], metavar="DIR|ARCHIVE",
+                      help="UI exploration run: a DroidBot output folder (its logcat joins the trace) or a folder of "
+                      "uiautomator dumps, or either as .zip/.tar/.tar.gz (repeatable)")
     scan.add_argument("--profile", metavar="FILE", help="device profile: the identifiers to look for in traffic")
     scan.add_argument("--first-party", action="append", default=[], metavar="DOMAIN",
                       help="a domain the app's operator owns (traffic there is not third-party)")

@@ -42,13 +42,16 @@ def upload(ctx: Ctx, response: Response,
            policy: Annotated[UploadFile, File(description="privacy policy (HTML, text, Markdown, PDF)")] = None,
            trace: Annotated[list[UploadFile], File(description="runtime traces (repeatable)")] = None,
            network: Annotated[list[UploadFile], File(description="network captures (repeatable)")] = None,
+           ui: Annotated[UploadFile, File(description="a UI exploration run as one archive (.zip, .tar, .tar.gz): "
+                                          "a DroidBot output folder or a folder of uiautomator XML dumps")] = None,
            app_type: Annotated[AppType, Form(description="one of the 39 app types, by id or Chinese name "
                                              "(`privaudit app-types`); enables item 4.1")] = None,
            ) -> m.UploadAccepted:
     pol = parts([policy] if policy is not None else None)
+    run = parts([ui] if ui is not None else None)
     try:
         run_id = queue_upload(ctx.store, ctx.settings, Part(apk.filename, apk.file), pol[0] if pol else None,
-                              parts(trace), parts(network), app_type)
+                              parts(trace), parts(network), app_type, run[0] if run else None)
     except TooLarge as exc:
         raise HTTPException(413, str(exc)) from None
     except InputError as exc:

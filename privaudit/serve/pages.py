@@ -55,6 +55,9 @@ def _upload_form(ctx: Context) -> str:
             '<label>运行时记录 Runtime traces (JSONL, logcat, Excel) '
             '<input type="file" name="trace" multiple></label>'
             '<label>网络抓包 Network captures (HAR, pcap, pcapng) <input type="file" name="network" multiple></label>'
+            '<label>界面遍历记录 UI exploration run (DroidBot 输出或 uiautomator 转储的压缩包 a .zip/.tar/.tar.gz '
+            'of a DroidBot output folder or of uiautomator XML dumps) '
+            '<input type="file" name="ui" accept=".zip,.tar,.tgz,.gz,.tar.gz"></label>'
             f'<p class="en">证据文件合计 Evidence files together ≤ {ev} MB</p>'
             f'<label>应用类型 App type <select name="app_type"><option value="">—</option>{types}</select></label>'
             '<button type="submit">上传并审计 Upload and audit</button></form></section>')
@@ -189,11 +192,13 @@ def upload_form(ctx: Ctx, request: Request, apk: Annotated[UploadFile, File()],
                 policy: Annotated[UploadFile | None, File()] = None,
                 trace: Annotated[list[UploadFile] | None, File()] = None,
                 network: Annotated[list[UploadFile] | None, File()] = None,
-                app_type: Annotated[str | None, Form(max_length=64)] = None) -> Response:
+                app_type: Annotated[str | None, Form(max_length=64)] = None,
+                ui: Annotated[UploadFile | None, File()] = None) -> Response:
     pol = parts([policy] if policy is not None else None)
+    run = parts([ui] if ui is not None else None)
     try:
         run_id = queue_upload(ctx.store, ctx.settings, Part(apk.filename, apk.file), pol[0] if pol else None,
-                              parts(trace), parts(network), app_type)
+                              parts(trace), parts(network), app_type, run[0] if run else None)
     except InputError as exc:
         code = 413 if isinstance(exc, TooLarge) else 422
         return page("上传失败 Upload refused", f'<h1>{bilingual("上传失败", "Upload refused")}</h1>'

@@ -86,12 +86,15 @@ class Part:
 
 
 def queue_upload(store: Store, settings: Settings, apk: Part, policy: Part | None, traces: list[Part],
-                 network: list[Part], app_type: str | None) -> int:
+                 network: list[Part], app_type: str | None, ui: Part | None = None) -> int:
     """Store the files by hash and queue an audit of them; the run's id.
+
+    ``ui`` is a UI exploration run as one archive (zip, tar, tar.gz: a zipped DroidBot output folder or folder of
+    uiautomator dumps); it counts towards the evidence limit and is unpacked by the audit, not here.
 
     Raises ``TooLarge`` (an app file over ``max_apk_bytes``, or evidence over ``max_evidence_bytes`` together)
     or ``InputError`` (an unknown app type). Whether the files are what they claim is the audit's business: a
-    broken app file is a run with status ``error``.
+    broken app file (or UI archive) is a run with status ``error``.
     """
     from privaudit import __version__
     from privaudit.audit import resolve_app_type
@@ -111,10 +114,11 @@ def queue_upload(store: Store, settings: Settings, apk: Part, policy: Part | Non
 
     job = Job(apk=stored.path, policy=evidence(policy, "policy") if policy else None,
               traces=[evidence(p, "trace") for p in traces], network=[evidence(p, "network") for p in network],
-              app_type=app_type)
+              ui=[evidence(ui, "UI run")] if ui else [], app_type=app_type)
     names = {"apk": display_name(apk.filename, "app.apk"),
              "policy": display_name(policy.filename, "policy") if policy else None,
              "trace": [display_name(p.filename, "trace") for p in traces],
-             "network": [display_name(p.filename, "network") for p in network]}
+             "network": [display_name(p.filename, "network") for p in network],
+             "ui": [display_name(ui.filename, "ui-run.zip")] if ui else []}
     return store.queue(sha256=stored.sha256, source=names["apk"], inputs_key=job.inputs_key(),
                        tool_version=__version__, job={**job.to_dict(), "sha256": stored.sha256, "names": names})

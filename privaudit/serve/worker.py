@@ -118,7 +118,8 @@ def shown_names(job: Job, names: dict) -> list[tuple[str, str]]:
 
     pairs = [(job.apk, given("apk", None, "app")), (job.policy, given("policy", None, "policy")),
              *((p, given("trace", i, "trace")) for i, p in enumerate(job.traces)),
-             *((p, given("network", i, "network")) for i, p in enumerate(job.network))]
+             *((p, given("network", i, "network")) for i, p in enumerate(job.network)),
+             *((p, given("ui", i, "ui")) for i, p in enumerate(job.ui))]
     return [(path, name) for path, name in pairs if path]
 
 

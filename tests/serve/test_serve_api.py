@@ -230,3 +230,36 @@ def test_evidence_files_are_audited_and_shown_by_their_names(store_target, tmp_p
     inputs = {i["kind"]: i["path"] for i in report["inputs"]}
     assert inputs["apk"] == "demo.apk" and inputs["policy"] == "隐私政策.html"
     assert report["app_type"] == "map_navigation"
+
+
+def test_ui_run_archive_is_audited(store_target, tmp_path):
+    """A zipped folder of uiautomator dumps uploaded as ``ui`` joins the audit: the report lists it as an input and
+    its screens are in the facts."""
+    def dump(*texts: str, checked: bool = False) -> str:
+        nodes = "".join(f'<node text="{t}" class="android.widget.TextView" package="{DEMO_PACKAGE}" '
+                        f'bounds="[160,1800][800,1850]" />' for t in texts)
+        box = (f'<node text="" class="android.widget.CheckBox" package="{DEMO_PACKAGE}" checkable="true" '
+               f'checked="{str(checked).lower()}" bounds="[100,1800][150,1850]" />')
+        return (f'<?xml version="1.0" encoding="UTF-8"?><hierarchy rotation="0"><node text="" '
+                f'class="android.widget.FrameLayout" package="{DEMO_PACKAGE}" bounds="[0,0][1080,2280]">'
+                f'{box}{nodes}</node></hierarchy>')
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("dumps/00.xml", (2024, 1, 1, 10, 0, 0)), dump("首页"))
+        zf.writestr(zipfile.ZipInfo("dumps/01.xml", (2024, 1, 1, 10, 0, 10)),
+                    dump("我已阅读并同意《隐私政策》", "登录", checked=True))
+    with make_client(store_target, tmp_path) as client:
+        r = client.post("/api/apps", headers=AUTH,
+                        files=[("apk", ("demo.apk", DEMO.read_bytes())), ("ui", ("run.zip", buf.getvalue()))])
+        assert r.status_code == 202, r.text
+        run = wait_done(client, r.json()["run_id"])
+        assert run["status"] == "ok", run["error"]
+        report = client.get(f"/api/runs/{run['id']}/report").json()
+    assert [i["kind"] for i in report["inputs"]].count("ui") == 1
+    assert report["facts"]["ui"][0]["screens"] == 2
+    assert "privaudit-ui-" not in json.dumps(report)  # the temporary folder is not named
+    assert str(tmp_path) not in json.dumps(report)  # nor the server's path of the upload
+    assert any(i["kind"] == "ui" and i["path"] == "run.zip" for i in report["inputs"])
+    uploads = tmp_path / "data" / "uploads"
+    assert len([f for f in os.listdir(uploads) if HASH_NAME.match(f)]) == 2

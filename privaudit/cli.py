@@ -15,7 +15,9 @@ FORMATS = ("text", "json", "md", "html", "sarif", "xlsx", "pdf")
 FAIL_ORDER = {"violation": ("violation",), "risk": ("violation", "risk")}
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser. ``query`` and ``serve`` get their full definitions only when they are the command
+    (their many options cost a scan's start-up a few milliseconds); otherwise a one-line entry for the help."""
     p = argparse.ArgumentParser(
         prog="privaudit",
         description="Audit an Android app against Method 191 (App违法违规收集使用个人信息行为认定方法).",
@@ -118,13 +120,17 @@ def _parser() -> argparse.ArgumentParser:
     from privaudit.serve import cli as serve_cli
     from privaudit.store import query_cli
 
-    query_cli.add_parser(sub)
-    serve_cli.add_parser(sub)
+    for name, module in (("query", query_cli), ("serve", serve_cli)):
+        if command == name:
+            module.add_parser(sub)
+        else:
+            sub.add_parser(name, help=module.HELP)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = _parser(next((w for w in words if not w.startswith("-")), None)).parse_args(argv)
     try:
         if args.version:
             from privaudit import __version__

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import secrets
-import socket
 import sys
-import tempfile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import socket
 
 TOKEN_ENV = "PRIVAUDIT_TOKEN"
 MAX_SESSION_HOURS = 8760  # a year
 
+HELP = "web service: upload an app, read its report, a corpus dashboard, REST API"
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("serve", help="web service: upload an app, read its report, a corpus dashboard, REST API",
+    s = sub.add_parser("serve", help=HELP,
                        description="Web service over a results store (docs/serve.md). Put it behind a TLS reverse "
                        "proxy when anyone but you can reach it.")
     s.add_argument("--db", default="privaudit-results.sqlite", metavar="PATH|URL", help="the results store")
@@ -45,6 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def check_options(args: argparse.Namespace) -> str:
     """The options' values checked (an ``InputError`` naming the first bad one); the write token given, stripped
     (empty: none given)."""
+    import math
+
     from privaudit.errors import InputError
 
     if not math.isfinite(args.timeout) or args.timeout <= 0:
@@ -69,6 +73,8 @@ def check_options(args: argparse.Namespace) -> str:
 
 def prepare_data_dir(data_dir: str) -> str:
     """``DATA_DIR/uploads`` created (0700) and checked writable; its absolute path."""
+    import tempfile
+
     from privaudit.errors import InputError
 
     upload_dir = os.path.join(os.path.abspath(data_dir), "uploads")
@@ -86,6 +92,8 @@ def listen_sockets(host: str, port: int) -> list[socket.socket]:
     """Sockets bound to every address ``host`` resolves to, on ``port``, as uvicorn (asyncio) would bind them
     itself: a host that does not resolve or a port in use is an ``InputError`` here, not a traceback or log lines
     from the server."""
+    import socket
+
     from privaudit.errors import InputError
 
     try:
@@ -111,11 +119,15 @@ def listen_sockets(host: str, port: int) -> list[socket.socket]:
 
 
 def _url(sock: socket.socket) -> str:
+    import socket
+
     host, port = sock.getsockname()[:2]
     return f"http://[{host}]:{port}" if sock.family == socket.AF_INET6 else f"http://{host}:{port}"
 
 
 def run(args: argparse.Namespace) -> int:
+    import secrets
+
     from privaudit.errors import EXIT_OK, InputError
 
     given_token = check_options(args)

@@ -26,10 +26,11 @@ def _common() -> argparse.ArgumentParser:
                    help="language of titles and summaries (default: zh)")
     return p
 
+HELP = "ask a results store what users ask of a corpus (see docs/batch.md)"
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    q = sub.add_parser("query", parents=[_common()], help="ask a results store what users ask of a corpus "
-                       "(see docs/batch.md)",
+    q = sub.add_parser("query", parents=[_common()], help=HELP,
                        description="Questions over a results store filled by privaudit batch or serve. Every "
                        "app file counts once, by its latest successful run.")
     q.set_defaults(db=DEFAULT_DB, format="table", export=None, lang="zh")

@@ -36,7 +36,7 @@ def parts(files: list[UploadFile] | None) -> list[Part]:
 # would send the text "null"); FastAPI passes None when a part is absent.
 @router.post("/api/apps", status_code=202, response_model=m.UploadAccepted, dependencies=[Depends(bearer)],
              summary="Upload an app (and optional evidence) for audit",
-             responses={400: ERR, 401: ERR, 413: ERR, 422: {"model": m.Invalid}})
+             responses={400: ERR, 401: ERR, 403: ERR, 413: ERR, 422: {"model": m.Invalid}, 429: ERR})
 def upload(ctx: Ctx, response: Response,
            apk: Annotated[UploadFile, File(description="the app: .apk, .apks/.xapk split set, or .aab")],
            policy: Annotated[UploadFile, File(description="privacy policy (HTML, text, Markdown, PDF)")] = None,

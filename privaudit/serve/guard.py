@@ -39,9 +39,29 @@ class Sessions:
     logged out is refused until it would have expired anyway (kept in memory: a restart forgets it, the expiry
     still holds)."""
 
+    FAILURES = 10  # wrong tokens from one client address within WINDOW seconds before it must wait
+    WINDOW = 60.0
+
     def __init__(self, token: str, lifetime: int = SESSION_SECONDS) -> None:
         self.token, self.lifetime = token, lifetime
         self._revoked: dict[str, float] = {}  # value -> when it expires
+        self._failures: dict[str, list[float]] = {}  # client address -> times of its recent wrong tokens
+
+    def failed(self, client: str, now: float | None = None) -> None:
+        """A wrong token (login form or Authorization header) from ``client``."""
+        now = time.monotonic() if now is None else now
+        recent = [t for t in self._failures.get(client, []) if now - t < self.WINDOW]
+        self._failures[client] = [*recent, now][-self.FAILURES:]
+        if len(self._failures) > 10_000:  # bounded: forget the quietest clients
+            for key in sorted(self._failures, key=lambda k: self._failures[k][-1])[:5_000]:
+                del self._failures[key]
+
+    def wait(self, client: str, now: float | None = None) -> int:
+        """Seconds ``client`` must wait before trying a token again (0: go ahead): guessing is slowed to
+        ``FAILURES`` tries a minute per address."""
+        now = time.monotonic() if now is None else now
+        recent = [t for t in self._failures.get(client, []) if now - t < self.WINDOW]
+        return int(self.WINDOW - (now - recent[0])) + 1 if len(recent) >= self.FAILURES else 0
 
     def _mac(self, issued: int, nonce: str) -> str:
         msg = f"privaudit-session-v2:{issued}:{nonce}".encode()
@@ -166,9 +186,16 @@ class WriteGuard:
             return
         path = scope.get("path", "")
         headers = Headers(scope=scope)
+        client = (scope.get("client") or ("?", 0))[0]
         if path in self.open_paths:
             how = "open"
+        elif (wait := self.sessions.wait(client)) > 0:
+            await refuse(send, 429, f"too many wrong tokens from this address: try again in {wait} s",
+                         {"Retry-After": str(wait)})
+            return
         elif (how := authorisation(headers, self.token, self.sessions)) is None:
+            if "authorization" in headers or "cookie" in headers:
+                self.sessions.failed(client)
             await refuse(send, 401, "a write needs the token: Authorization: Bearer <token>, or log in at /login",
                          {"WWW-Authenticate": "Bearer"})
             return

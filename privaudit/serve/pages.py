@@ -212,9 +212,14 @@ def upload_form(ctx: Ctx, request: Request, apk: Annotated[UploadFile, File()],
 async def login(request: Request, ctx: Ctx) -> Response:
     """The browser's way to the write token: a form posting it; an HttpOnly, SameSite=Strict cookie back, valid
     for ``session_seconds`` (checked by the server, not only by the browser)."""
+    client = request.client.host if request.client else "?"
+    if (wait := ctx.sessions.wait(client)) > 0:
+        return page("登录 Log in", _login_form(f"尝试次数过多，请 {wait} 秒后再试 Too many tries: wait {wait} s"),
+                    logged_in=False, status=429)
     raw = (await request.body()).decode("utf-8", "replace")
     given = (parse_qs(raw).get("token") or [""])[0].strip()
     if not hmac.compare_digest(given.encode(), ctx.settings.token.encode()):
+        ctx.sessions.failed(client)
         return page("登录 Log in", _login_form("令牌不正确 Wrong token"), logged_in=False, status=401)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(SESSION_COOKIE, ctx.sessions.issue(), max_age=ctx.settings.session_seconds, httponly=True,

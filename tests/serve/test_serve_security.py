@@ -159,3 +159,23 @@ def test_head_over_a_real_server(tmp_path):
             r = client.head(path)
             assert r.status_code == 200 and r.content == b"" and int(r.headers["content-length"]) > 0, path
         assert json.loads(client.get("/healthz").content)["status"] == "ok"  # the connection is still good
+
+
+def test_guessing_the_token_is_slowed_per_address(tmp_path):
+    """Ten wrong tokens within a minute from one address (login form or Bearer header): that address waits, with
+    Retry-After, even for the right token; other addresses are not affected."""
+    with make_client(str(tmp_path / "r.sqlite"), tmp_path, workers=0) as client:
+        for i in range(Sessions.FAILURES):
+            wrong = client.post("/login", data={"token": f"guess-{i}"}, headers={"Origin": SAME},
+                                follow_redirects=False) if i % 2 else \
+                upload(client, headers={"Authorization": f"Bearer guess-{i}"})
+            assert wrong.status_code == 401, (i, wrong.status_code)
+        r = client.post("/login", data={"token": TOKEN}, headers={"Origin": SAME}, follow_redirects=False)
+        assert r.status_code == 429 and "set-cookie" not in r.headers
+        r = upload(client, headers=AUTH)
+        assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 61
+    sessions = Sessions(TOKEN)
+    for _ in range(Sessions.FAILURES):
+        sessions.failed("10.0.0.1", now=100.0)
+    assert sessions.wait("10.0.0.1", now=100.0) > 0 and sessions.wait("10.0.0.2", now=100.0) == 0
+    assert sessions.wait("10.0.0.1", now=161.0) == 0  # a minute later the address may try again

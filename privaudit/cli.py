@@ -284,15 +284,7 @@ def _emit(text: str | bytes, path: str | None) -> None:
         else:
             sys.stdout.write(text)
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InputError("output directory does not exist", path)
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from privaudit.output import replacing
+
+    with replacing(path) as tmp, open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)

@@ -359,3 +359,37 @@ def test_batch_usage_errors_before_any_work(tmp_path, capsys):
     if os.geteuid() != 0:  # root writes anywhere
         assert main(["batch", str(DEMO), "--db", str(db), "-o", str(ro / "out.txt")]) == 2
     assert not db.exists()  # refused before the store was opened
+
+
+def test_a_long_list_is_read_whole(tmp_path, monkeypatch):
+    from privaudit.batch import jobs
+
+    lst = tmp_path / "apps.txt"
+    lst.write_text("".join(f"/apps/{i:07d}.apk\n" for i in range(200_000)), encoding="utf-8")  # ~3.4 MB
+    assert len(collect_jobs(str(lst))) == 200_000 and collect_jobs(str(lst))[-1].apk == "/apps/0199999.apk"
+    monkeypatch.setattr(jobs, "MAX_LIST_BYTES", 1 << 20)
+    with pytest.raises(InputError, match="larger than 1 MiB: split it"):
+        collect_jobs(str(lst))
+
+
+def test_a_worker_killed_mid_app_leaves_no_temporary_files(tmp_path, monkeypatch):
+    """The app's UI run is an archive (unpacked into a temporary folder) and its policy stalls: the worker is
+    killed at the time limit, with its unpacked files on disk. The batch removes the worker's folder."""
+    import tempfile
+    import zipfile
+
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    run = tmp_path / "run.zip"
+    with zipfile.ZipFile(run, "w") as z:
+        z.writestr("run/00.xml", '<?xml version="1.0"?><hierarchy rotation="0"><node text="首页" '
+                   'class="android.widget.TextView" package="com.example.privdemo" bounds="[0,0][100,100]"/>'
+                   '</hierarchy>')
+        z.writestr("run/big.bin", os.urandom(1 << 20))
+    blocked, _ = _blocked_job(tmp_path)
+    blocked.ui = [str(run)]
+    r = run_batch([blocked, Job(apk=str(DEMO), ui=[str(run)])],
+                  BatchOptions(db=str(tmp_path / "r.sqlite"), workers=2, timeout=3))
+    assert (r.ok, r.errors) == (1, 1) and "timed out" in r.error_rows[0]["error"]
+    assert list(root.iterdir()) == []

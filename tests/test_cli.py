@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -108,3 +109,21 @@ def test_rules_listing(capsys):
     assert zh.count("M191-") == 31 and "未公开收集使用规则" in zh
     assert main(["rules", "--lang", "en", "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 31
+
+
+def test_output_to_a_named_pipe_is_written_into_it_not_replaced(tmp_path):
+    """-o names a FIFO (as /dev/null or /dev/stdout would be a device): the report goes through it and the pipe
+    stays a pipe — renaming a temporary file over it would replace the device."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert main(["scan", str(DEMO), "--format", "json", "-o", str(fifo)]) == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert json.loads(got[0])["app"]["package"] == "com.example.privdemo"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pipe"]  # no temporary file left beside it

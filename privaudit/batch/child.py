@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -26,14 +28,18 @@ def run_in_subprocess(job: Job, timeout: float, max_memory: int | None) -> tuple
     if max_memory:
         cmd += ["--max-memory", str(int(max_memory))]
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    tmp = tempfile.mkdtemp(prefix="privaudit-app-")  # the child's TMPDIR: removed here, however the child ends
     try:
-        out, _ = proc.communicate(json.dumps(job.to_dict()).encode(), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return ("error", f"{job.apk}: timed out after {timeout:g} s (worker killed)"), time.monotonic() - t0
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": tmp})
+        try:
+            out, _ = proc.communicate(json.dumps(job.to_dict()).encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return ("error", f"{job.apk}: timed out after {timeout:g} s (worker killed)"), time.monotonic() - t0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.monotonic() - t0
     if proc.returncode != 0 or not out:
         from privaudit.batch.runner import died_message
@@ -129,7 +135,6 @@ def _read_all(fd: int, deadline: float) -> tuple[bytes, bool]:
 def warm_up() -> None:
     """Build the lexicons and catalogues once in the server, so every forked audit finds them ready."""
     import importlib
-    import tempfile
 
     from privaudit import catalog
     from privaudit.audit import AuditInputs, audit
@@ -164,13 +169,14 @@ def serve() -> int:
     for line in sys.stdin.buffer:
         req = json.loads(line)
         job = Job.from_dict(req["job"])
+        tmp = tempfile.mkdtemp(prefix="privaudit-app-")  # the app's temporary files: removed here, however it ends
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the app's process
             os.close(r)
             try:
                 _exit_with_parent()  # threads do not survive fork: watch the server again
-                data = json.dumps(audit_job(job, req["max_memory"]), ensure_ascii=False).encode()
+                data = json.dumps(audit_job(job, req["max_memory"], tmp), ensure_ascii=False).encode()
                 with os.fdopen(w, "wb") as fh:
                     fh.write(data)
             finally:
@@ -181,6 +187,7 @@ def serve() -> int:
         if timed_out:
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
+        shutil.rmtree(tmp, ignore_errors=True)
         if timed_out:
             msg: Any = ("error", f"{job.apk}: timed out after {req['timeout']:g} s (worker killed)")
         elif not data:

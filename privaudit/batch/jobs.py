@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from privaudit.errors import InputError
 
 APP_SUFFIXES = (".apk", ".apks", ".xapk", ".aab")
+MAX_LIST_BYTES = 1 << 30  # a list file or manifest is read whole
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://|::")  # a protocol (two letters at least: C:\ is a path) or a chain
 
 
@@ -103,9 +104,11 @@ def collect_jobs(source: str) -> list[Job]:
     base = os.path.dirname(os.path.abspath(source))
     try:
         with open(source, "rb") as raw:
-            data = raw.read(64 << 20)  # a million-line manifest is well under this
+            data = raw.read(MAX_LIST_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})", source) from None
+    if len(data) > MAX_LIST_BYTES:  # never a silently cut list: ten million apps fit well under this
+        raise InputError(f"list or manifest larger than {MAX_LIST_BYTES >> 20} MiB: split it", source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

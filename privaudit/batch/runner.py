@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import multiprocessing as mp
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,13 +58,20 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def audit_job(job: Job, max_memory: int | None) -> tuple:
+def audit_job(job: Job, max_memory: int | None, tmp: str | None = None) -> tuple:
     """In a worker process: set the memory limit, audit; ("ok", report dict, peak RSS MiB) or ("error", message).
+
+    ``tmp``: the folder for this app's temporary files (unpacked UI archives, inputs fetched by URL), made and
+    removed by whoever started the worker, so a worker killed mid-app leaves nothing behind.
 
     Every failure becomes a one-line message: a hostile input must never cost the other apps. Inputs given by
     URL are fetched into a temporary folder first (fetch.py); the outcome names the URLs, not the copies.
     """
     names: dict[str, str] = {}  # local copy -> URL
+    if tmp:
+        import tempfile
+
+        tempfile.tempdir = tmp
     try:
         if max_memory:
             import resource
@@ -127,10 +136,10 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker(job: Job, conn: Any, max_memory: int | None, parent: int) -> None:
+def _worker(job: Job, conn: Any, max_memory: int | None, parent: int, tmp: str) -> None:
     """A forked worker: audit one app and send the outcome to the parent through the pipe."""
     die_with_parent(parent)
-    msg = audit_job(job, max_memory)
+    msg = audit_job(job, max_memory, tmp)
     try:
         conn.send(msg)
     except MemoryError:
@@ -298,7 +307,7 @@ def _run(pending: list[Task], opts: BatchOptions, store: Store, result: BatchRes
     workers = max(1, opts.workers or os.cpu_count() or 1)
     queue = list(reversed(pending))
     running: dict[Any, dict[str, Any]] = {}  # receiving end of the pipe -> the process and its task
-    exiting: list[Any] = []  # workers that sent their outcome and are exiting: reaped without waiting on them
+    exiting: list[tuple[Any, str]] = []  # (worker, its temp folder): sent their outcome, exiting; reaped unwaited
 
     def spawn() -> None:
         while queue and len(running) < workers:
@@ -306,10 +315,11 @@ def _run(pending: list[Task], opts: BatchOptions, store: Store, result: BatchRes
             task.attempts += 1
             task.started = _now()
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(task.job, send, opts.max_memory, os.getpid()), daemon=True)
+            tmp = tempfile.mkdtemp(prefix="privaudit-app-")
+            proc = ctx.Process(target=_worker, args=(task.job, send, opts.max_memory, os.getpid(), tmp), daemon=True)
             proc.start()
             send.close()
-            running[recv] = {"task": task, "proc": proc, "t": time.monotonic()}
+            running[recv] = {"task": task, "proc": proc, "t": time.monotonic(), "tmp": tmp}
 
     try:
         while queue or running:
@@ -333,7 +343,7 @@ def _run(pending: list[Task], opts: BatchOptions, store: Store, result: BatchRes
                     continue
                 del running[recv]
                 recv.close()
-                exiting.append(proc)
+                exiting.append((proc, r["tmp"]))
                 if msg[0] == "died" and task.attempts <= opts.retries:
                     queue.append(task)  # killed or crashed mid-app: run it once more before recording it
                     continue
@@ -341,13 +351,21 @@ def _run(pending: list[Task], opts: BatchOptions, store: Store, result: BatchRes
             spawn()  # fill the free slots first: the workers audit while the parent records
             for task, msg, elapsed in done:
                 finish(task, msg, elapsed, store, result, progress)
-            exiting = [p for p in exiting if p.exitcode is None]  # exitcode reaps a finished worker (WNOHANG)
+            exiting = [(p, tmp) for p, tmp in exiting if p.exitcode is None or _removed(tmp)]  # exitcode: WNOHANG
     finally:
         for r in running.values():  # interrupted: leave no worker behind
             r["proc"].kill()
             r["proc"].join()
-        for p in exiting:
+            _removed(r["tmp"])
+        for p, tmp in exiting:
             p.join()
+            _removed(tmp)
+
+
+def _removed(tmp: str) -> bool:
+    """Remove a worker's temporary folder (it has exited); False, so a filter drops the worker."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    return False
 
 
 def _receive(recv: Any, proc: Any, apk: str) -> tuple:

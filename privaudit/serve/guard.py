@@ -77,6 +77,8 @@ class Sessions:
         if len(parts) != 3 or not parts[0].isascii() or not parts[0].isdigit() or len(parts[0]) > 12:
             return None
         stamp, nonce, mac = parts
+        if stamp != str(int(stamp)):  # one spelling per value ("0123" would pass the MAC but dodge a revocation)
+            return None
         issued, now = int(stamp), time.time() if now is None else now
         if not hmac.compare_digest(mac.encode(), self._mac(issued, nonce).encode()):
             return None

@@ -51,13 +51,27 @@ def category_of(item: str) -> int:
 class Store:
     def __init__(self, target: str = DEFAULT_DB, *, migrate: bool = True) -> None:
         self.url = store_url(target)
+        # a plain path is kept as it is ('?', '#', '%' are file-name characters there, not URL syntax)
+        sqlite_path = os.path.abspath(target) if "://" not in target else None
         try:
             if self.url.startswith("sqlite"):
-                url = self.url
-                if not migrate:  # a reader: open the file read-only, so not even the WAL switch writes to it
-                    path = sa.engine.make_url(url).database or ""
-                    url = f"sqlite:///file:{path}?mode=ro&uri=true" if path not in ("", ":memory:") else url
-                self.engine = sa.create_engine(url, connect_args={"timeout": 30})
+                path = sqlite_path or sa.engine.make_url(self.url).database or ""
+                if path not in ("", ":memory:"):
+                    path = os.path.abspath(path)
+                if not migrate and path not in ("", ":memory:"):
+                    # a reader: the file opened read-only, so not even the WAL switch writes to it. Through a
+                    # creator, with the path percent-encoded: '#', '?' and '%' in a file name would otherwise
+                    # end the path inside SQLite's URI and open (and create) another file.
+                    import sqlite3
+                    import urllib.parse
+
+                    uri = f"file:{urllib.parse.quote(path)}?mode=ro"
+                    self.engine = sa.create_engine(
+                        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=30,
+                                                                     check_same_thread=False))
+                else:
+                    url = sa.engine.URL.create("sqlite", database=path) if sqlite_path else self.url
+                    self.engine = sa.create_engine(url, connect_args={"timeout": 30})
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas if migrate else _sqlite_read_pragmas)
                 sa.event.listen(self.engine, "begin", _sqlite_begin)
             else:

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import os
-import tempfile
 import unicodedata
 from typing import Any
 
@@ -113,34 +112,19 @@ def _parquet_table(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Any:
 def write_file(path: str, fmt: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     """Write ``rows`` to ``path`` as ``csv`` (UTF-8) or ``parquet``: into a temporary file beside it, then
     renamed over it, so ``path`` is either the old file or the whole new one, never half written."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"cannot write the export here ({exc.strerror or exc})", path) from None
-    try:
-        if fmt == "csv":
-            # with a BOM: Excel (the tool most users open a CSV in) takes BOM-less UTF-8 for the local code page
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-                _write_csv(fh, columns, rows)
-                fh.flush()
-                os.fsync(fh.fileno())
-        else:
-            os.close(fd)
-            import pyarrow.parquet as pq
+    from privaudit.output import replacing
 
-            pq.write_table(_parquet_table(columns, rows), tmp)
-        os.replace(tmp, path)
+    try:
+        with replacing(path) as tmp:
+            if fmt == "csv":
+                # with a BOM: Excel (the tool most users open a CSV in) takes BOM-less UTF-8 for the local code page
+                with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+                    _write_csv(fh, columns, rows)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            else:
+                import pyarrow.parquet as pq
+
+                pq.write_table(_parquet_table(columns, rows), tmp)
     except OSError as exc:
-        _remove(tmp)
         raise InputError(f"cannot write the export ({exc.strerror or exc})", path) from None
-    except BaseException:
-        _remove(tmp)
-        raise
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

@@ -179,3 +179,11 @@ def test_guessing_the_token_is_slowed_per_address(tmp_path):
         sessions.failed("10.0.0.1", now=100.0)
     assert sessions.wait("10.0.0.1", now=100.0) > 0 and sessions.wait("10.0.0.2", now=100.0) == 0
     assert sessions.wait("10.0.0.1", now=161.0) == 0  # a minute later the address may try again
+
+
+def test_a_revoked_cookie_cannot_be_respelled():
+    sessions = Sessions(TOKEN)
+    value = sessions.issue()
+    assert sessions.valid(value)
+    sessions.revoke(value)
+    assert not any(sessions.valid(v) for v in (value, "0" + value, "00" + value))

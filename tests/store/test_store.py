@@ -122,3 +122,20 @@ def test_unusable_stores_are_refused_in_one_line(tmp_path):
     assert "s3cret" not in str(e.value) and "cannot use as a results store" in str(e.value)
     with pytest.raises(InputError, match="no database driver"):
         Store("mysql://u:p@127.0.0.1/x")
+
+
+def test_a_store_path_with_url_characters_is_a_plain_path(tmp_path, demo_report, capsys):
+    """'#', '?', '%', spaces and Chinese are file-name characters in a --db path, for writers and for the
+    read-only opening of ``privaudit query`` alike; no other file is opened or created."""
+    from privaudit.cli import main
+
+    folder = tmp_path / "结果 #1"
+    folder.mkdir()
+    path = folder / "r?1%20.sqlite"
+    with Store(str(path)) as store:
+        store.record(sha256=demo_report["app"]["sha256"], source="demo.apk", inputs_key="k", tool_version="t",
+                     report=demo_report)
+    assert main(["query", "summary", "--db", str(path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["runs_ok"] == 1
+    assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(("-wal", "-shm"))) == ["r?1%20.sqlite"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["结果 #1"]

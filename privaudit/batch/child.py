@@ -1,12 +1,11 @@
-"""One app audited in a fresh Python process: ``python -m privaudit.batch.child`` reads a job (JSON) on stdin and
-writes its outcome (JSON) on stdout.
+"""The fork server: one warm Python process per caller thread that forks one process per app.
 
-For callers that cannot fork a worker safely: a Dask worker (a daemon process with threads) or the web service's
-background worker (uvicorn's threads). ``run_in_subprocess`` applies the same time and memory limits as the
-batch's forked workers and turns every way the child can end into an outcome tuple. Inputs given by URL are
-fetched inside the child (``audit_job``, fetch.py), so they work with every executor.
+For callers that cannot fork a worker themselves: a Dask worker (a daemon process with threads) and the web
+service's background worker (uvicorn's threads). ``run_forked`` sends a job to this thread's server
+(``python -m privaudit.batch.child --serve``, lexicons and catalogues built once); the server forks the app's
+process with the batch's time and memory limits and turns every way it can end into an outcome tuple. Inputs
+given by URL are fetched inside the app's process (``audit_job``, fetch.py), so they work with every executor.
 """
-
 from __future__ import annotations
 
 import json
@@ -20,36 +19,6 @@ import time
 from typing import Any
 
 from privaudit.batch.jobs import Job
-
-
-def run_in_subprocess(job: Job, timeout: float, max_memory: int | None) -> tuple[tuple, float]:
-    """(outcome, seconds): outcome is ("ok", report, rss_mb), ("error", message[, rss_mb]) or ("died", message)."""
-    cmd = [sys.executable, "-m", "privaudit.batch.child"]
-    if max_memory:
-        cmd += ["--max-memory", str(int(max_memory))]
-    t0 = time.monotonic()
-    tmp = tempfile.mkdtemp(prefix="privaudit-app-")  # the child's TMPDIR: removed here, however the child ends
-    try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": tmp})
-        try:
-            out, _ = proc.communicate(json.dumps(job.to_dict()).encode(), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            return ("error", f"{job.apk}: timed out after {timeout:g} s (worker killed)"), time.monotonic() - t0
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    seconds = time.monotonic() - t0
-    if proc.returncode != 0 or not out:
-        from privaudit.batch.runner import died_message
-
-        return ("died", died_message(job.apk, proc.returncode)), seconds
-    try:
-        return tuple(json.loads(out)), seconds
-    except (ValueError, TypeError):
-        return ("died", f"{job.apk}: worker wrote an unreadable outcome"), seconds
-
 
 # -- a fork server: one warm interpreter per worker thread, one forked process per app -------------------------
 
@@ -68,7 +37,8 @@ WARM_POLICY = """<h1>隐私政策</h1><h2>一、我们收集哪些个人信息</
 
 
 def run_forked(job: Job, timeout: float, max_memory: int | None) -> tuple[tuple, float]:
-    """As ``run_in_subprocess``, through this thread's fork server (started on first use, restarted when it died).
+    """(outcome, seconds) of one app, through this thread's fork server (started on first use, restarted when it
+    died): ("ok", report, rss_mb), ("error", message[, rss_mb]) or ("died", message).
 
     The server (``python -m privaudit.batch.child --serve``) imports privaudit and builds its lexicons once, then
     forks a fresh process per app: an app costs its audit, not an interpreter start (~0.5 s).
@@ -158,12 +128,14 @@ def warm_up() -> None:
 
 def serve() -> int:
     """The fork server's loop: a request line in, an outcome line out; each app in its own forked process."""
+    import ctypes  # noqa: F401  (imported once here; each forked app process arms PR_SET_PDEATHSIG with it)
     import signal
 
-    from privaudit.batch.runner import audit_job, died_message
+    from privaudit.batch.runner import audit_job, die_with_parent, died_message
 
-    _exit_with_parent()
+    _exit_with_parent()  # the server's parent is a thread of its caller: watched, not PR_SET_PDEATHSIG
     warm_up()
+    server = os.getpid()
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     for line in sys.stdin.buffer:
@@ -175,7 +147,7 @@ def serve() -> int:
         if pid == 0:  # the app's process
             os.close(r)
             try:
-                _exit_with_parent()  # threads do not survive fork: watch the server again
+                die_with_parent(server)  # as the batch's own workers
                 data = json.dumps(audit_job(job, req["max_memory"], tmp), ensure_ascii=False).encode()
                 with os.fdopen(w, "wb") as fh:
                     fh.write(data)
@@ -204,8 +176,9 @@ def serve() -> int:
 
 
 def _exit_with_parent() -> None:
-    """End this process when its parent does: a Dask worker killed mid-app must not leave its audit running
-    (blocked on a stalled input, nobody left to enforce the time limit)."""
+    """End the server when its caller does: a Dask worker killed mid-app must not leave an audit running (blocked
+    on a stalled input, nobody left to enforce the time limit). Polled, since PR_SET_PDEATHSIG would fire when
+    the caller's *thread* ends, and a caller's thread pool may retire threads."""
     parent = os.getppid()
 
     def watch() -> None:
@@ -217,22 +190,5 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="privaudit-parent-watch", daemon=True).start()
 
 
-def main() -> int:
-    from privaudit.batch.runner import audit_job
-
-    _exit_with_parent()
-    max_memory = int(sys.argv[sys.argv.index("--max-memory") + 1]) if "--max-memory" in sys.argv else None
-    job = Job.from_dict(json.loads(sys.stdin.buffer.read()))
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # anything the audit prints goes to stderr, never into the outcome
-    msg = audit_job(job, max_memory)
-    try:
-        out.write(json.dumps(msg, ensure_ascii=False))
-    except MemoryError:
-        out.write(json.dumps(("error", f"{job.apk}: report too large to return (MemoryError)")))
-    out.close()
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(serve() if "--serve" in sys.argv else main())
+    sys.exit(serve())

@@ -1,5 +1,5 @@
-"""One app in a process of its own without forking the caller: a fresh interpreter (run_in_subprocess, used by the
-web service) or a warm fork server (run_forked, used on Dask workers). Same outcomes as the in-process audit."""
+"""One app in a process of its own without forking the caller: the warm fork server (run_forked, used on Dask
+workers and by the web service). Same outcomes as the in-process audit; the limits hold."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from conftest import REPO
 from test_batch import big_dex_apk
 
 from privaudit.audit import AuditInputs, audit
-from privaudit.batch.child import run_forked, run_in_subprocess
+from privaudit.batch.child import run_forked
 from privaudit.batch.jobs import Job
 
 DEMO = REPO / "examples" / "demo-app" / "demo.apk"
@@ -20,20 +20,19 @@ def _verdicts(report: dict) -> dict[str, str]:
     return {f["item"]: f["verdict"] for f in report["findings"]}
 
 
-def test_both_ways_give_the_in_process_findings_and_limits_hold(tmp_path):
+def test_the_fork_server_gives_the_in_process_findings_and_limits_hold(tmp_path):
     want = _verdicts(audit(AuditInputs(apk=str(DEMO))).to_dict())
     big = str(big_dex_apk(tmp_path / "big.apk"))
     fifo = tmp_path / "stalled.html"
     os.mkfifo(fifo)
-    for run in (run_in_subprocess, run_forked):
-        outcome, seconds = run(Job(apk=str(DEMO)), 60, 2048)
-        assert outcome[0] == "ok" and _verdicts(outcome[1]) == want and outcome[2] > 10  # peak RSS in MiB
-        outcome, _ = run(Job(apk=str(CLEAN), policy=str(fifo)), 1.5, 2048)
-        assert outcome[0] == "error" and outcome[1].endswith("timed out after 1.5 s (worker killed)"), outcome
-        outcome, _ = run(Job(apk=str(tmp_path / "missing.apk")), 60, 2048)
-        assert outcome[0] == "error" and "missing.apk" in outcome[1] and "\n" not in outcome[1]
-        outcome, _ = run(Job(apk=big), 60, 8)  # 8 MB more than the process maps cannot hold a 64 MiB DEX
-        assert outcome[0] == "error" and "out of memory (limit 8 MB" in outcome[1], outcome
+    outcome, seconds = run_forked(Job(apk=str(DEMO)), 60, 2048)
+    assert outcome[0] == "ok" and _verdicts(outcome[1]) == want and outcome[2] > 10  # peak RSS in MiB
+    outcome, _ = run_forked(Job(apk=str(CLEAN), policy=str(fifo)), 1.5, 2048)
+    assert outcome[0] == "error" and outcome[1].endswith("timed out after 1.5 s (worker killed)"), outcome
+    outcome, _ = run_forked(Job(apk=str(tmp_path / "missing.apk")), 60, 2048)
+    assert outcome[0] == "error" and "missing.apk" in outcome[1] and "\n" not in outcome[1]
+    outcome, _ = run_forked(Job(apk=big), 60, 8)  # 8 MB more than the process maps cannot hold a 64 MiB DEX
+    assert outcome[0] == "error" and "out of memory (limit 8 MB" in outcome[1], outcome
 
 
 def test_the_fork_server_survives_its_apps_and_is_replaced_when_it_dies():

@@ -5,7 +5,6 @@ Collect evidence from each input given, evaluate every item's rule, and assemble
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 from privaudit import __version__, catalog
 from privaudit.errors import InputError
 from privaudit.evidence import EvidenceSet
-from privaudit.model import InputRecord, Report
+from privaudit.model import InputRecord, Report, renamed
 
 
 @dataclass(slots=True)
@@ -71,37 +70,12 @@ def audit(inputs: AuditInputs) -> Report:
                     folders[path] = stack.enter_context(opened_run(path))
                     if folders[path] != path:
                         pairs += [(folders[path] + os.sep, f"{path}!"), (folders[path], path)]
-            return _relabel(_audit(inputs, folders), pairs, set())
+            return renamed(_audit(inputs, folders), pairs)
         except InputError as exc:
-            message = _relabel(str(exc), pairs, set())
+            message = renamed(str(exc), pairs)
             if message == str(exc):
                 raise
             raise type(exc)(message) from None
-
-
-def _relabel(value: Any, pairs: list[tuple[str, str]], seen: set[int]) -> Any:
-    """``value`` with the temporary folders of unpacked UI archives replaced by the archives' names (in place for
-    lists and dataclasses)."""
-    if isinstance(value, str):
-        for tmp, name in pairs:
-            if tmp in value:
-                value = value.replace(tmp, name)
-        return value
-    if isinstance(value, list):
-        value[:] = [_relabel(v, pairs, seen) for v in value]
-        return value
-    if isinstance(value, tuple):
-        return tuple(_relabel(v, pairs, seen) for v in value)
-    if isinstance(value, dict):
-        return {_relabel(k, pairs, seen): _relabel(v, pairs, seen) for k, v in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type) and id(value) not in seen:
-        seen.add(id(value))
-        for f in dataclasses.fields(value):
-            try:
-                setattr(value, f.name, _relabel(getattr(value, f.name), pairs, seen))
-            except (AttributeError, dataclasses.FrozenInstanceError):
-                pass
-    return value
 
 
 def _audit(inputs: AuditInputs, ui_folders: dict[str, str]) -> Report:

@@ -200,3 +200,31 @@ def report_from_dict(data: dict[str, Any]) -> Report:
         app_type=data.get("app_type"), findings=[finding(f) for f in data.get("findings", [])],
         facts=data.get("facts") or {}, timings=data.get("timings") or {},
         schema_version=data.get("schema_version", SCHEMA_VERSION))
+
+
+def renamed(value: Any, pairs: list[tuple[str, str]], _seen: set[int] | None = None) -> Any:
+    """``value`` with every ``old`` string in it replaced by its ``new`` one, in order: in strings, lists, tuples,
+    dict keys and values, and dataclass fields (set in place). How a report comes to name an input as the user
+    gave it (``run.zip!…``, an upload's name, a URL) instead of a temporary or server path."""
+    if not pairs:
+        return value
+    if isinstance(value, str):
+        for old, new in pairs:
+            if old in value:
+                value = value.replace(old, new)
+        return value
+    seen = set() if _seen is None else _seen
+    if isinstance(value, list):
+        return [renamed(v, pairs, seen) for v in value]
+    if isinstance(value, tuple):
+        return tuple(renamed(v, pairs, seen) for v in value)
+    if isinstance(value, dict):
+        return {renamed(k, pairs, seen): renamed(v, pairs, seen) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type) and id(value) not in seen:
+        seen.add(id(value))
+        for name in value.__dataclass_fields__:
+            try:
+                setattr(value, name, renamed(getattr(value, name), pairs, seen))
+            except AttributeError:  # frozen
+                pass
+    return value

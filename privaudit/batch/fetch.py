@@ -25,10 +25,10 @@ from typing import Any, BinaryIO
 from privaudit.batch.jobs import Job, is_url
 from privaudit.errors import InputError
 from privaudit.evidence.apk.zipread import MAX_TOTAL
+from privaudit.urls import redact
 
 # Bytes fetched per input: an app is refused beyond what the zip reader would inflate from one archive.
 MAX_FETCH = MAX_TOTAL
-_SECRET_KEYS = re.compile(r"sig|signature|token|secret|password|passwd|credential|key", re.IGNORECASE)
 
 
 def fetched_by_worker(path: str | None, kind: str) -> bool:
@@ -46,21 +46,6 @@ def public_job(job: Job) -> tuple[str, dict[str, Any]]:
     d = job.to_dict()
     return r(job.apk) or job.apk, {k: ([r(x) for x in v] if isinstance(v, list) else r(v) if k != "app_type" else v)
                                    for k, v in d.items()}
-
-
-def redact(url: str) -> str:
-    """The URL for messages and reports: no password, no signature or token in the query string."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return url.split("@")[-1]
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, host = netloc.rsplit("@", 1)
-        netloc = (user.split(":", 1)[0] + ":***@" if ":" in user else user + "@") + host
-    query = "&".join(f"{k}=***" if _SECRET_KEYS.search(k) else (f"{k}={v}" if v else k)
-                     for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 @contextmanager
@@ -100,22 +85,6 @@ def url_sha256(url: str, limit: int = MAX_FETCH) -> str:
     with _open(url, limit) as src:
         _stream(src, h.update, url, limit)
     return h.hexdigest()
-
-
-def restore_names(value: Any, names: dict[str, str]) -> Any:
-    """``value`` (a report dict, an outcome tuple) with every local copy's path replaced by its URL."""
-    if not names:
-        return value
-    if isinstance(value, str):
-        for local, url in names.items():
-            if local in value:
-                value = value.replace(local, url)
-        return value
-    if isinstance(value, dict):
-        return {k: restore_names(v, names) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(restore_names(v, names) for v in value)
-    return value
 
 
 def _inputs(job: Job) -> Iterator[tuple[str, str | None]]:

@@ -20,6 +20,8 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://|::")  # a protocol (two letters 
 def is_url(path: str | None) -> bool:
     """An input named by URL (s3://, http(s)://, file://, fsspec chains): fetched by the worker (batch/fetch.py)."""
     return bool(path) and bool(_URL.search(path))
+
+
 MANIFEST_KEYS = ("apk", "policy", "trace", "network", "ui", "app_type")
 
 

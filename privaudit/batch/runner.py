@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from privaudit import __version__
 from privaudit.batch.jobs import Job, apk_sha256
 from privaudit.errors import InputError
+from privaudit.model import renamed
 from privaudit.store import DEFAULT_DB, Store
 
 
@@ -106,9 +107,7 @@ def audit_job(job: Job, max_memory: int | None, tmp: str | None = None) -> tuple
     import resource
 
     if names:
-        from privaudit.batch.fetch import restore_names
-
-        msg = restore_names(msg, names)
+        msg = renamed(msg, list(names.items()))
     return (*msg, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB on Linux -> MiB
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
-from typing import Any
 
 from privaudit import __version__
 from privaudit.batch.child import run_forked
 from privaudit.batch.jobs import Job
+from privaudit.model import renamed
 from privaudit.store.db import Store
 
 log = logging.getLogger("privaudit.serve")
@@ -103,7 +103,7 @@ class AuditWorkers:
                       tool_version=__version__, started=started, seconds=seconds, run_id=run_id)
         names = shown_names(job, job_dict.get("names") or {})
         if outcome[0] == "ok":
-            self.store.record(report=_renamed(outcome[1], names), peak_rss_mb=outcome[2], **common)
+            self.store.record(report=renamed(outcome[1], names), peak_rss_mb=outcome[2], **common)
         else:
             rss = outcome[2] if len(outcome) > 2 else None
             self.store.record(error=public_error(str(outcome[1]), names), peak_rss_mb=rss, **common)
@@ -125,21 +125,4 @@ def shown_names(job: Job, names: dict) -> list[tuple[str, str]]:
 
 def public_error(message: str, names: list[tuple[str, str]]) -> str:
     """The error as one line, the server's paths of the uploads replaced by their shown names."""
-    for path, name in names:
-        message = message.replace(path, name)
-    return " ".join(message.split())[:500]
-
-
-def _renamed(value: Any, names: list[tuple[str, str]]) -> Any:
-    """The report with the server's paths of the uploads replaced by their shown names: reads are public, and
-    ``demo.apk!assets/privacy_policy.html`` says more to a reader than a path under the data dir."""
-    if isinstance(value, str):
-        for path, name in names:
-            if path in value:
-                value = value.replace(path, name)
-        return value
-    if isinstance(value, dict):
-        return {k: _renamed(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_renamed(v, names) for v in value]
-    return value
+    return " ".join(renamed(message, names).split())[:500]

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from privaudit.errors import InputError
 from privaudit.store import DEFAULT_DB  # noqa: F401  (re-exported)
 from privaudit.store import schema as t
+from privaudit.urls import redact
 
 
 def store_url(target: str) -> str:
@@ -26,14 +27,6 @@ def store_url(target: str) -> str:
     if target.startswith("postgresql://") or target.startswith("postgres://"):
         return "postgresql+psycopg://" + target.split("://", 1)[1]
     return target
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
 
 
 def now() -> datetime:

@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     from privaudit.store import export as out
     from privaudit.store import queries
-    from privaudit.store.db import Store, redact, store_url
+    from privaudit.store.db import Store, store_url
+    from privaudit.urls import redact
 
     _require_existing(args.db)
     try:

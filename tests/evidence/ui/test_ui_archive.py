@@ -14,29 +14,13 @@ from pathlib import Path
 
 import pytest
 from conftest import shared
+from test_ui import PKG, QQ, dump, node  # noqa: F401  (the same view-tree builders)
 
 from privaudit.audit import AuditInputs, audit
 from privaudit.errors import InputError
 from privaudit.evidence.ui.archive import archive_kind, extract_run, opened_run
 from privaudit.evidence.ui.load import load_ui
 from privaudit.report.json_report import render
-
-PKG = "com.example.app"
-QQ = ("data", "dynamic", "droidbot_qqmusic", "run1_2021-11-23")
-
-
-def node(text="", cls="android.widget.TextView", bounds="[0,0][100,100]", clickable=False, checkable=False,
-         checked=False):
-    return (f'<node index="0" text="{text}" resource-id="" class="{cls}" package="{PKG}" content-desc="" '
-            f'checkable="{str(checkable).lower()}" checked="{str(checked).lower()}" '
-            f'clickable="{str(clickable).lower()}" enabled="true" bounds="{bounds}" />')
-
-
-def dump(*nodes: str) -> str:
-    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?><hierarchy rotation=\"0\">"
-            f'<node index="0" text="" class="android.widget.FrameLayout" package="{PKG}" '
-            f'bounds="[0,0][1080,2280]">{"".join(nodes)}</node></hierarchy>')
-
 
 # the first screen a consent prompt, then home, then a login screen with a pre-ticked consent box; the names are
 # out of time order (the loader orders by modification time, which the archive must keep)
